@@ -1,0 +1,25 @@
+/** Entry point of the `gongzhi` binary (bin/gongzhi.js loads it). */
+import { CommanderError } from 'commander';
+import { isAppError } from '../platform/errors.js';
+import { buildProgram } from './program.js';
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (isAppError(e)) {
+      process.stderr.write(`gongzhi: ${e.message}\n`);
+      process.exitCode = e.status >= 500 ? 1 : 2;
+      return;
+    }
+    process.stderr.write(`gongzhi: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,4 @@
+/** The identity module's public surface (being built). */
+import type { ModuleManifest } from '../types.js';
+
+export const manifest: ModuleManifest = { name: 'identity' };

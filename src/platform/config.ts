@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { AppError } from './errors.js';
+
+/** Configuration, read from the environment once and validated; every bad value is named. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimit: number;
+  /** Demo mode: the login page lists the demo users. On when the demo city was seeded. */
+  demo: boolean;
+  /** Secret for cookie signing and field encryption. From GONGZHI_SECRET or <dataDir>/secret.key. */
+  secret: string | undefined;
+  /** Trust X-Forwarded-For (behind a load balancer). */
+  trustProxy: boolean;
+  pgPoolMax: number;
+  statementTimeoutMs: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function intVar(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw)) {
+    problems.push(`${name}: must be a whole number, got "${raw}"`);
+    return def;
+  }
+  const n = Number(raw);
+  if (n < min || n > max) problems.push(`${name}: must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function boolVar(env: NodeJS.ProcessEnv, name: string, def: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  problems.push(`${name}: must be true or false, got "${raw}"`);
+  return def;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const port = intVar(env, 'PORT', 3000, 0, 65535, problems);
+  const host = env.HOST && env.HOST.trim() !== '' ? env.HOST.trim() : '127.0.0.1';
+  const databaseUrl = env.DATABASE_URL && env.DATABASE_URL.trim() !== '' ? env.DATABASE_URL.trim() : undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
+  }
+  const dataDir = path.resolve(env.GONGZHI_DATA_DIR && env.GONGZHI_DATA_DIR.trim() !== '' ? env.GONGZHI_DATA_DIR : './data');
+  const rawLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(rawLevel)) {
+    problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+  const logLevel = ((LOG_LEVELS as readonly string[]).includes(rawLevel) ? rawLevel : 'info') as Config['logLevel'];
+  const bodyLimit = intVar(env, 'GONGZHI_BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576, problems);
+  const demo = boolVar(env, 'GONGZHI_DEMO', false, problems);
+  const secret = env.GONGZHI_SECRET && env.GONGZHI_SECRET !== '' ? env.GONGZHI_SECRET : undefined;
+  if (secret !== undefined && secret.length < 32) problems.push('GONGZHI_SECRET: must be at least 32 characters');
+  const trustProxy = boolVar(env, 'GONGZHI_TRUST_PROXY', false, problems);
+  const pgPoolMax = intVar(env, 'GONGZHI_PG_POOL_MAX', 20, 1, 500, problems);
+  const statementTimeoutMs = intVar(env, 'GONGZHI_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000, problems);
+  if (problems.length > 0) {
+    throw new AppError('config_invalid', `The configuration is not valid:\n  ${problems.join('\n  ')}`, problems);
+  }
+  return { port, host, databaseUrl, dataDir, logLevel, bodyLimit, demo, secret, trustProxy, pgPoolMax, statementTimeoutMs, ...overrides };
+}

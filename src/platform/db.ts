@@ -1,0 +1,170 @@
+/**
+ * The one database client. Everything above this file sees a `Database`: PostgreSQL SQL with
+ * positional parameters, and `tx()` for a transaction. Which engine is underneath (embedded
+ * PGlite with PostGIS, or a PostgreSQL server through a `pg` pool) is decided here only.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { AppError } from './errors.js';
+import { acquireDataDirLock, type DataDirLock } from './datadir-lock.js';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** Anything that runs SQL: the database itself or an open transaction. */
+export interface Sql {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Several statements separated by semicolons, no parameters (migrations, DDL). */
+  exec(script: string): Promise<void>;
+}
+
+export type Engine = 'pglite' | 'pg';
+
+export interface Database extends Sql {
+  readonly engine: Engine;
+  /**
+   * Run fn in one transaction: committed when fn resolves, rolled back when it throws. A nested
+   * call on the transaction handle is not supported: commands compose by taking the `Sql` of the
+   * transaction they are given.
+   */
+  tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** PGlite only: the data directory as a tarball (for backup). */
+  dumpDataDir?(): Promise<Blob>;
+}
+
+// int8 (count(*), bigserial ids) as a JS number, as PGlite does; numeric stays a string in both.
+pg.types.setTypeParser(20, (v: string) => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+});
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  /** Data folder for the embedded engine; its `pg/` holds the database. Undefined: in memory. */
+  dataDir?: string | undefined;
+  /** Start the embedded engine from a tarball made by dumpDataDir (tests, restore). */
+  loadDataDir?: Blob | undefined;
+  poolMax?: number;
+  statementTimeoutMs?: number;
+  /** Lock the data folder so that a second process gets a clear error. Default true with dataDir. */
+  lock?: boolean;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPg(opts.databaseUrl, opts.poolMax ?? 20, opts.statementTimeoutMs ?? 30_000);
+  return openPglite(opts);
+}
+
+async function openPg(url: string, max: number, statementTimeoutMs: number): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: statementTimeoutMs,
+    application_name: 'gongzhi',
+  });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const wrap = (c: pg.Pool | pg.PoolClient): Sql => ({
+    async query<R>(text: string, params?: readonly unknown[]) {
+      const r = await c.query(text, params as unknown[] | undefined);
+      return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+    },
+    async exec(script: string) {
+      await c.query(script);
+    },
+  });
+  const base = wrap(pool);
+  return {
+    engine: 'pg',
+    ...base,
+    async tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const out = await fn(wrap(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken = rollbackError;
+        }
+        throw e;
+      } finally {
+        // A client whose rollback failed is in an unknown state: destroy it rather than reuse.
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(opts: OpenOptions): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { postgis } = await import('@electric-sql/pglite-postgis');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  let lock: DataDirLock | undefined;
+  let dataDir: string | undefined;
+  if (opts.dataDir) {
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    if (opts.lock !== false) lock = acquireDataDirLock(opts.dataDir);
+    dataDir = path.join(opts.dataDir, 'pg');
+  }
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+      extensions: { postgis, pg_trgm },
+    });
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  // PGlite is one connection: its own mutex runs a transaction's statements without interleaving
+  // other callers' queries (tested in db.test.ts).
+  type Q = { query: (t: string, p?: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number }>; exec: (s: string) => Promise<unknown> };
+  const wrap = (c: Q): Sql => ({
+    async query<R>(text: string, params?: readonly unknown[]) {
+      const r = await c.query(text, params as unknown[] | undefined);
+      return { rows: r.rows as R[], rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(script: string) {
+      await c.exec(script);
+    },
+  });
+  const base = wrap(db as unknown as Q);
+  return {
+    engine: 'pglite',
+    ...base,
+    async tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      return db.transaction(async (t) => fn(wrap(t as unknown as Q)));
+    },
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
+    async dumpDataDir() {
+      const out = await db.dumpDataDir('gzip');
+      return out as Blob;
+    },
+  };
+}
+
+/** Map a low-level failure to the catalogue: an unreachable database is a 503, not a 500. */
+export function databaseUnavailable(): AppError {
+  return new AppError('database_unavailable', undefined, undefined, { 'retry-after': '5' });
+}
