@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './platform/config.js';
 import type { Database } from './platform/db.js';
+import { startRelay, type OutboxHandler } from './platform/outbox.js';
 import { MODULES } from './modules/registry.js';
 import type { AppDeps } from './modules/types.js';
 
@@ -26,6 +27,11 @@ export async function startServer(db: Database, config: Config): Promise<Running
   for (const m of MODULES) {
     if (m.background) stops.push(m.background(deps, (msg, err) => app.log.error({ err, module: m.name }, msg)));
   }
+  const handlers: Record<string, OutboxHandler[]> = {};
+  for (const m of MODULES) {
+    for (const [topic, hs] of Object.entries(m.outboxHandlers?.(deps) ?? {})) (handlers[topic] ??= []).push(...hs);
+  }
+  stops.push(startRelay(db, handlers, (msg, err) => app.log.error({ err }, msg)));
   const address = await app.listen({ port: config.port, host: config.host });
   let stopping: Promise<void> | undefined;
   const stop = () =>

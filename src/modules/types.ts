@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/db.js';
 import type { Ctx } from '../platform/context.js';
+import type { OutboxHandler } from '../platform/outbox.js';
 
 /** What buildApp hands every module. */
 export interface AppDeps {
@@ -39,6 +40,11 @@ export interface ModuleManifest {
    * server.ts only, never by buildApp, so tests drive it explicitly. Returns a stop function.
    */
   background?: (deps: AppDeps, log: (msg: string, err?: unknown) => void) => () => Promise<void>;
+  /**
+   * Deliverers of outbox messages, by topic ('case.accepted') or prefix pattern ('case.*').
+   * The server's relay runs them after commit, at least once: they must be idempotent.
+   */
+  outboxHandlers?: (deps: AppDeps) => Record<string, OutboxHandler[]>;
   /** Commands added to the `gongzhi` binary. */
   cli?: (program: Command, helpers: CliHelpers) => void;
   /** Demo data: run in registry order by `gongzhi seed demo`. */
