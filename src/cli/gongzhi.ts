@@ -17,6 +17,13 @@ async function main(): Promise<void> {
       process.exitCode = e.status >= 500 ? 1 : 2;
       return;
     }
+    const typed = e as { code?: unknown; exitCode?: unknown; message?: string };
+    if (typeof typed.code === 'string' && typeof typed.exitCode === 'number') {
+      // A module's own typed error (e.g. the index engine's): its message is for the user.
+      process.stderr.write(`gongzhi: ${typed.message}\n`);
+      process.exitCode = typed.exitCode;
+      return;
+    }
     process.stderr.write(`gongzhi: ${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 1;
   }
