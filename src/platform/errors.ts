@@ -30,6 +30,20 @@ export const ERRORS = {
   // audit
   audit_chain_broken: { status: 500, message: 'The audit chain is broken.' },
 
+  // cases
+  idempotency_key_reused: { status: 409, message: 'This Idempotency-Key was already used for a different request.' },
+  category_not_found: { status: 404, message: 'No such case category.' },
+  category_code_taken: { status: 409, message: 'A category with this code already exists.' },
+  extension_too_late: { status: 409, message: 'An extension must be asked for before the deadline.' },
+
+  // governance-index
+  index_framework_invalid: { status: 400, message: 'The index framework is not valid.' },
+  index_framework_not_found: { status: 404, message: 'No such index framework.' },
+  index_compute_invalid: { status: 400, message: 'The index cannot be computed from this data with these options.' },
+  index_import_invalid: { status: 400, message: 'The indicator file is not valid; nothing was imported.' },
+  index_snapshot_not_found: { status: 404, message: 'No such index snapshot.' },
+  report_unavailable: { status: 503, message: 'The PDF report cannot be produced on this server: no Chromium browser is installed. The Excel report is available.' },
+
   // identity
   invalid_credentials: { status: 401, message: 'Wrong phone number or password.' },
   account_locked: { status: 423, message: 'Too many failed logins; the account is locked for a while.' },
@@ -38,6 +52,8 @@ export const ERRORS = {
   phone_taken: { status: 409, message: 'A user with this phone number already exists.' },
   invalid_id_card: { status: 400, message: 'The ID-card number is not valid.' },
   weak_password: { status: 400, message: 'The password is too weak.' },
+  department_not_found: { status: 404, message: 'No such department.' },
+  department_code_taken: { status: 409, message: 'A department with this code already exists.' },
 
   // regions
   region_not_found: { status: 404, message: 'No such region.' },
