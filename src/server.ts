@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Config } from './platform/config.js';
+import { resolveSecret, type Config } from './platform/config.js';
 import type { Database } from './platform/db.js';
 import { startRelay, type OutboxHandler } from './platform/outbox.js';
 import { MODULES } from './modules/registry.js';
@@ -19,7 +19,7 @@ export interface RunningServer {
 /** Listen with an already opened and migrated database. */
 export async function startServer(db: Database, config: Config): Promise<RunningServer> {
   const demo = config.demo || (await isDemo(db));
-  const cfg = { ...config, demo };
+  const cfg = { ...config, demo, secret: resolveSecret(config) };
   const app = await buildApp({ db, config: cfg });
   const deps: AppDeps = { db, config: cfg, now: () => new Date() };
   for (const m of MODULES) if (m.onReady) await m.onReady(deps);

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from './errors.js';
 
@@ -67,4 +69,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new AppError('config_invalid', `The configuration is not valid:\n  ${problems.join('\n  ')}`, problems);
   }
   return { port, host, databaseUrl, dataDir, logLevel, bodyLimit, demo, secret, trustProxy, pgPoolMax, statementTimeoutMs, ...overrides };
+}
+
+/**
+ * The installation secret for cookie signing and field encryption: GONGZHI_SECRET, or else
+ * `<dataDir>/secret.key`, created (mode 0600) on first use. Losing it makes stored ID-card numbers
+ * unreadable; several app nodes must share it, so a PostgreSQL deployment sets GONGZHI_SECRET.
+ */
+export function resolveSecret(config: { secret: string | undefined; dataDir: string }): string {
+  if (config.secret) return config.secret;
+  const file = path.join(config.dataDir, 'secret.key');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const secret = crypto.randomBytes(32).toString('base64url');
+  try {
+    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (e) {
+    // Another process created it first: use theirs.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    throw e;
+  }
 }

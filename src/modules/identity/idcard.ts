@@ -5,8 +5,6 @@
  * masked everywhere except to an admin over the holder's regions (see docs/security.md).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
 const CHECK_CHARS = '10X98765432';
@@ -79,27 +77,5 @@ export function decryptField(secret: string, purpose: string, stored: string): s
 
 export const ID_CARD_PURPOSE = 'app_user.id_card';
 
-/**
- * The installation secret for field encryption: GONGZHI_SECRET, or else `<dataDir>/secret.key`,
- * created (mode 0600) on first use. Losing it makes stored ID-card numbers unreadable; several
- * app nodes must share it, so a PostgreSQL deployment sets GONGZHI_SECRET.
- */
-export function resolveSecret(config: { secret: string | undefined; dataDir: string }): string {
-  if (config.secret) return config.secret;
-  const file = path.join(config.dataDir, 'secret.key');
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const secret = crypto.randomBytes(32).toString('base64url');
-  try {
-    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (e) {
-    // Another process created it first: use theirs.
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
-    throw e;
-  }
-}
+/** The installation secret (lives in platform/config.ts; re-exported for identity's callers). */
+export { resolveSecret } from '../../platform/config.js';
