@@ -1,36 +1,111 @@
 /**
- * governance-index endpoints for the access matrix (endpoint × role × in/out of scope). Not a test
- * file itself: the matrix test imports it. Placeholders: :id is a snapshot computed over the
- * fixture city, :code a region of that city; "outOfScope" says what a holder of an allowed role
- * granted on ANOTHER city's region gets (same answer as for a missing object).
+ * Governance-index endpoints. Readers (analyst, admin, supervisor) see snapshots whose units
+ * overlap their regions; analysts and admins compute and import; admins define frameworks. A
+ * snapshot over 盘龙区 ("out") is invisible to the 五华区 actors: 404 like a missing one.
+ *
+ * The matrix city has no live figures, so the world gets one imported survey value per district
+ * and snapshots computed with dropMissing (the default framework on that one indicator).
+ * The report.pdf row needs Debian's chromium (and fonts-noto-cjk) on the machine: without it the
+ * allowed calls answer 503 report_unavailable.
  */
-import type { Role } from '../../src/platform/actor.js';
-
-export interface AccessRow {
-  method: 'GET' | 'POST';
-  url: string;
-  policy: string;
-  /** Roles that may call it (granted over the object's region); every other role gets 403, nobody 401. */
-  allow: readonly Role[];
-  /** What an allowed role outside the object's region gets. */
-  outOfScope: 404 | 400 | 'empty' | 'n/a';
-  note?: string;
-}
+import { systemActor, type Role } from '../../src/platform/actor.js';
+import { cliCtx } from '../../src/platform/context.js';
+import { computeSnapshot, DEFAULT_FRAMEWORK, ensureDefaultFramework, importIndicators } from '../../src/modules/governance-index/index.js';
+import { only, SCOPED, type AccessEnv, type AccessRow, type Target } from './types.js';
 
 const READ: readonly Role[] = ['analyst', 'admin', 'supervisor'];
+const COMPUTE: readonly Role[] = ['analyst', 'admin'];
+const PERIOD = '2026';
+const sys = () => cliCtx(systemActor('access-matrix'));
 
-export const governanceIndexAccess: readonly AccessRow[] = [
-  { method: 'GET', url: '/api/index/indicators', policy: 'index.read', allow: READ, outOfScope: 'n/a' },
-  { method: 'POST', url: '/api/index/indicators/import', policy: 'index.indicators.import', allow: ['analyst', 'admin'], outOfScope: 400, note: 'a region code outside the importer\'s scope reads as unknown (400 naming the row)' },
-  { method: 'GET', url: '/api/index/frameworks', policy: 'index.read', allow: READ, outOfScope: 'n/a', note: 'frameworks are city-independent definitions' },
-  { method: 'GET', url: '/api/index/frameworks/gzi-default', policy: 'index.read', allow: READ, outOfScope: 'n/a' },
-  { method: 'POST', url: '/api/index/frameworks', policy: 'index.frameworks.create', allow: ['admin'], outOfScope: 'n/a' },
-  { method: 'POST', url: '/api/index/snapshots', policy: 'index.compute', allow: ['analyst', 'admin'], outOfScope: 404, note: 'with scope = a region outside the actor\'s grants' },
-  { method: 'GET', url: '/api/index/snapshots', policy: 'index.read', allow: READ, outOfScope: 'empty' },
-  { method: 'GET', url: '/api/index/snapshots/:id', policy: 'index.read', allow: READ, outOfScope: 404 },
-  { method: 'GET', url: '/api/index/snapshots/:id/regions/:code', policy: 'index.read', allow: READ, outOfScope: 404 },
-  { method: 'GET', url: '/api/index/snapshots/:id/geojson', policy: 'index.read', allow: READ, outOfScope: 404 },
-  { method: 'GET', url: '/api/index/snapshots/:id/report.xlsx', policy: 'index.read', allow: READ, outOfScope: 404 },
-  { method: 'GET', url: '/api/index/snapshots/:id/report.pdf', policy: 'index.read', allow: READ, outOfScope: 404, note: '503 report_unavailable where Chromium is missing' },
-  { method: 'GET', url: '/api/index/trend?framework=gzi-default&region=:code', policy: 'index.read', allow: READ, outOfScope: 404 },
+/** The default framework and one imported value per district. */
+const world = (env: AccessEnv) =>
+  env.memo('gi-world', async () => {
+    await ensureDefaultFramework(env.db, sys());
+    const csv = ['region_code,period,public_safety_sense', `${env.scope.in.district.code},${PERIOD},92`, `${env.scope.out.district.code},${PERIOD},88`].join('\n');
+    await importIndicators(env.db, sys(), { buffer: Buffer.from(csv), fileName: 'access-matrix.csv' });
+  });
+
+/** A snapshot over the target's district, computed by the system. */
+const snapshot = (env: AccessEnv, target: Target) =>
+  env.memo(`gi-snapshot-${target}`, async () => {
+    await world(env);
+    const s = await computeSnapshot(env.db, sys(), { framework: DEFAULT_FRAMEWORK.code, period: PERIOD, level: 'district', scope: env.scope[target].district.code, options: { dropMissing: true } });
+    return s.id;
+  });
+
+const read = (suffix: string): AccessRow => ({
+  method: 'GET',
+  url: `/api/index/snapshots/:id${suffix}`,
+  anonymous: 'deny401',
+  ...only(READ, SCOPED),
+  request: async (env, target) => ({ url: `/api/index/snapshots/${await snapshot(env, target)}${suffix}` }),
+});
+
+export const rows: AccessRow[] = [
+  { method: 'GET', url: '/api/index/indicators', anonymous: 'deny401', ...only(READ, 'allow'), request: () => ({ url: '/api/index/indicators' }) },
+  {
+    method: 'POST',
+    url: '/api/index/indicators/import',
+    anonymous: 'deny401',
+    // A collection endpoint: scope is checked per row of the file (a region outside it reads as
+    // unknown, 400 naming the row), so the request always names an in-scope district.
+    ...only(COMPUTE, 'allow'),
+    request: (env) => ({
+      url: '/api/index/indicators/import',
+      headers: { 'content-type': 'text/csv' },
+      payload: ['region_code,period,indicator_code,value', `${env.scope.in.district.code},2025,public_service_satisfaction,90`].join('\n'),
+    }),
+  },
+  { method: 'GET', url: '/api/index/frameworks', anonymous: 'deny401', ...only(READ, 'allow'), request: () => ({ url: '/api/index/frameworks' }) },
+  {
+    method: 'GET',
+    url: '/api/index/frameworks/:code',
+    anonymous: 'deny401',
+    ...only(READ, 'allow'),
+    request: async (env) => {
+      await world(env);
+      return { url: `/api/index/frameworks/${DEFAULT_FRAMEWORK.code}` };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/index/frameworks',
+    anonymous: 'deny401',
+    // Frameworks are definitions, not data of a region: any admin may define one.
+    ...only(['admin'], 'allow'),
+    request: (env) => ({ url: '/api/index/frameworks', payload: { code: `acc-${env.unique()}`, nameZh: '矩阵测试框架', nameEn: 'Matrix test', tree: DEFAULT_FRAMEWORK.tree } }),
+  },
+  {
+    method: 'POST',
+    url: '/api/index/snapshots',
+    anonymous: 'deny401',
+    ...only(COMPUTE, SCOPED),
+    request: async (env, target) => {
+      await world(env);
+      return { url: '/api/index/snapshots', payload: { framework: DEFAULT_FRAMEWORK.code, period: PERIOD, level: 'district', scope: env.scope[target].district.code, options: { dropMissing: true, uncertainty: { replications: 0 } } } };
+    },
+  },
+  { method: 'GET', url: '/api/index/snapshots', anonymous: 'deny401', ...only(READ, 'allow'), request: () => ({ url: '/api/index/snapshots' }) },
+  read(''),
+  {
+    method: 'GET',
+    url: '/api/index/snapshots/:id/regions/:code',
+    anonymous: 'deny401',
+    ...only(READ, SCOPED),
+    request: async (env, target) => ({ url: `/api/index/snapshots/${await snapshot(env, target)}/regions/${env.scope[target].district.code}` }),
+  },
+  read('/geojson'),
+  read('/report.xlsx'),
+  read('/report.pdf'),
+  {
+    method: 'GET',
+    url: '/api/index/trend',
+    anonymous: 'deny401',
+    ...only(READ, SCOPED),
+    request: async (env, target) => {
+      await snapshot(env, target);
+      return { url: `/api/index/trend?framework=${DEFAULT_FRAMEWORK.code}&region=${env.scope[target].district.code}` };
+    },
+  },
 ];
