@@ -33,3 +33,16 @@ export {
   type MappableField,
 } from './mapping.js';
 export { toCaseSummary } from './summary.js';
+export {
+  createHistoricalStore,
+  DEFAULT_IMPORT_CATEGORY,
+  importCasesFromCsv,
+  parseCategoryMapSpec,
+  pgArray,
+  type CaseImportOptions,
+  type CaseImportResult,
+  type HistoricalStore,
+  type StoreOptions,
+  type StoreStats,
+} from './store.js';
+export { registerCaseImportCommands, runCaseImportCli, type CaseImportCliOptions } from './cli.js';

@@ -1,0 +1,504 @@
+/**
+ * The business rules of cases: intake from every channel, the workflow runner that every step
+ * goes through, and the read side. Commands take a TxCtx so that other modules (Open311, CSV
+ * import) compose them inside their own transaction.
+ */
+import crypto from 'node:crypto';
+import gcoordImport from 'gcoord';
+import { actorLabel, coversPath, hasRole, type Actor } from '../../platform/actor.js';
+import { inTx, type Ctx, type TxCtx } from '../../platform/context.js';
+import type { Database, Sql } from '../../platform/db.js';
+import { AppError, invalid } from '../../platform/errors.js';
+import { recordAudit } from '../audit/index.js';
+import { COMMANDS } from './commands/index.js';
+import { suggestRouting } from './commands/helpers.js';
+import { authorizeAction, authorizeChannel, canView, isCentreOperator, isLeadHandler, isReporter, isStaff } from './cases.policy.js';
+import * as repo from './cases.repository.js';
+import { checkTarget, guard, type CaseAction } from './cases.states.js';
+import type { AttachmentRow, AttributeDef, CaseCrs, CaseView, CategoryRow, Channel } from './cases.types.js';
+import { processImage, readStoredFile, storeFile } from './cases.files.js';
+
+// ---------------------------------------------------------------------------------------------
+// the workflow runner
+
+/** A case the actor may see, or 404 exactly like a missing one. */
+export async function visibleCase(sql: Sql, actor: Actor, id: number): Promise<CaseView> {
+  if (actor.kind === 'anonymous') throw new AppError('unauthenticated');
+  const k = await repo.loadCase(sql, id);
+  if (!k || !canView(actor, k)) throw new AppError('not_found', `No case ${id}.`);
+  return k;
+}
+
+const reporterUserIds = async (sql: Sql, k: CaseView): Promise<{ userIds: number[]; reporterIds: number[] }> => {
+  const rs = await repo.listReporters(sql, k);
+  return { userIds: [...new Set(rs.map((r) => r.user_id).filter((u): u is number => u !== null))], reporterIds: rs.map((r) => r.id) };
+};
+
+/**
+ * One step in the caller's transaction: load → guard (state machine) → policy → command →
+ * optimistic write → timeline event → audit → outbox. Any failure rolls all of it back.
+ */
+export async function runActionInTx(c: TxCtx, id: number, action: CaseAction, body: Record<string, unknown>): Promise<CaseView> {
+  const cmd = COMMANDS[action];
+  const k = await visibleCase(c.tx, c.actor, id);
+  guard(k.state, action, k.public_id);
+  authorizeAction(c.actor, action, k);
+  const expected = body.version;
+  if (typeof expected === 'number' && expected !== k.version) {
+    throw new AppError('conflict', `Case ${k.public_id} changed since you loaded it (version ${expected}, now ${k.version}); reload and try again.`, { version: k.version });
+  }
+  const out = await cmd.run(c, k, body as never);
+  checkTarget(k.state, action, out.to);
+  const set = { ...(out.set ?? {}), ...(out.to !== k.state ? { state: out.to } : {}) };
+  const ok = await repo.updateCase(c.tx, k, set, c.now);
+  if (!ok) throw new AppError('conflict', `Case ${k.public_id} was changed by someone else at the same time; reload and try again.`);
+  const after = (await repo.loadCase(c.tx, id))!;
+  await repo.insertEvent(c, after, {
+    type: out.event.type,
+    from: k.state,
+    to: out.to,
+    data: out.event.data ?? {},
+    public: out.event.publicText != null && !after.private && !after.category_private,
+    publicText: out.event.publicText ?? null,
+    departmentId: out.event.departmentId ?? null,
+  });
+  if (out.afterWrite) await out.afterWrite(c, after);
+  const before: Record<string, unknown> = {};
+  const changed: Record<string, unknown> = {};
+  for (const key of Object.keys(set)) {
+    before[key] = (k as unknown as Record<string, unknown>)[key];
+    changed[key] = (after as unknown as Record<string, unknown>)[key];
+  }
+  await recordAudit(c, { action: `case.${action}`, targetType: 'case', targetId: k.id, regionId: k.region_id, before, after: changed });
+  const notify = out.notify?.reporters ? await reporterUserIds(c.tx, after) : { userIds: [], reporterIds: [] };
+  await repo.insertOutbox(
+    c.tx,
+    `case.${out.event.type}`,
+    {
+      caseId: after.id,
+      publicId: after.public_id,
+      cityCode: after.city_code,
+      action,
+      fromState: k.state,
+      state: after.state,
+      regionId: after.region_id,
+      centreRegionId: after.centre_region_id,
+      notifyUserIds: notify.userIds,
+      notifyReporterIds: notify.reporterIds,
+      notifyDepartmentIds: out.notify?.departmentIds ?? [],
+      callbackRequested: out.notify?.callbackRequested ?? false,
+    },
+    c.now,
+  );
+  return after;
+}
+
+export function runAction(db: Database, ctx: Ctx, id: number, action: CaseAction, body: Record<string, unknown>): Promise<CaseView> {
+  return inTx(db, ctx, (c) => runActionInTx(c, id, action, body));
+}
+
+// ---------------------------------------------------------------------------------------------
+// intake
+
+export interface IntakeInput {
+  channel: Channel;
+  categoryCode: string;
+  description: string;
+  title?: string | undefined;
+  location?: { lng: number; lat: number; crs?: CaseCrs | undefined } | undefined;
+  address?: string | undefined;
+  attributes?: Record<string, unknown> | undefined;
+  anonymous?: boolean | undefined;
+  /** The caller's name/phone (hotline, police, Open311, anonymous web reports with a contact). */
+  reporterName?: string | undefined;
+  reporterPhone?: string | undefined;
+  responseLevel?: 1 | 2 | 3 | undefined;
+  /** The city, when the point lies outside every region or only an address is given. */
+  cityCode?: string | undefined;
+  /** Historical import only: when it was reported. */
+  reportedAt?: Date | undefined;
+}
+
+export interface IntakeResult {
+  case: CaseView;
+  duplicates: repo.DuplicateRow[];
+  autoDispatched: boolean;
+}
+
+// gcoord is CommonJS: Node hands its module.exports as the default export, which its typings
+// describe as `.default`. TODO(lead): switch to a regions/index.ts toWgs84 export once it exists.
+const gcoord = gcoordImport as unknown as (typeof gcoordImport)['default'];
+
+const PUBLIC_ID_PREFIX: Record<string, string> = { '5301': 'KM' };
+
+function toWgs84(lng: number, lat: number, crs: CaseCrs): [number, number] {
+  if (crs === 'wgs84' || crs === 'cgcs2000') return [lng, lat];
+  const out = gcoord.transform([lng, lat], crs === 'gcj02' ? gcoord.GCJ02 : gcoord.BD09, gcoord.WGS84) as [number, number];
+  return [out[0], out[1]];
+}
+
+export function validateAttributes(defs: AttributeDef[], values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const code of Object.keys(values)) {
+    if (!defs.some((d) => d.code === code)) throw invalid(`attributes.${code}`, 'is not an attribute of this category');
+  }
+  for (const d of defs) {
+    const v = values[d.code];
+    const field = `attributes.${d.code}`;
+    if (v === undefined || v === null || v === '') {
+      if (d.required) throw invalid(field, 'is required');
+      continue;
+    }
+    const keys = (d.values ?? []).map((x) => x.key);
+    switch (d.datatype) {
+      case 'string':
+      case 'text':
+        if (typeof v !== 'string' || v.length > (d.datatype === 'string' ? 500 : 4000)) throw invalid(field, `must be a ${d.datatype === 'string' ? 'string up to 500' : 'text up to 4000'} characters`);
+        out[d.code] = v;
+        break;
+      case 'number': {
+        const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+        if (!Number.isFinite(n)) throw invalid(field, 'must be a number');
+        out[d.code] = n;
+        break;
+      }
+      case 'datetime':
+        if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw invalid(field, 'must be an ISO 8601 date-time');
+        out[d.code] = new Date(v).toISOString();
+        break;
+      case 'singlevaluelist':
+        if (typeof v !== 'string' || !keys.includes(v)) throw invalid(field, `must be one of ${keys.join(', ')}`);
+        out[d.code] = v;
+        break;
+      case 'multivaluelist': {
+        const arr = Array.isArray(v) ? v : [v];
+        if (arr.some((x) => typeof x !== 'string' || !keys.includes(x))) throw invalid(field, `must be a list of ${keys.join(', ')}`);
+        out[d.code] = [...new Set(arr)];
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+async function pickCity(sql: Sql, actor: Actor, cityCode: string | undefined): Promise<repo.RegionRef> {
+  const cities = await repo.currentCities(sql);
+  if (cityCode) {
+    const c = cities.find((x) => x.code === cityCode);
+    if (!c) throw invalid('cityCode', `no city ${cityCode}`);
+    return c;
+  }
+  // The actor's own city (its grants' top region), else the only city of the installation.
+  const grantPaths = actor.kind === 'user' || actor.kind === 'api_key' ? actor.grants.map((g) => g.regionPath) : [];
+  const mine = cities.filter((c) => grantPaths.some((p) => p.startsWith(c.path)));
+  if (mine.length === 1) return mine[0]!;
+  if (cities.length === 1) return cities[0]!;
+  throw invalid('cityCode', 'is required: the location does not decide the city');
+}
+
+
+/**
+ * Takes a report from any channel into the case model (state `reported`, at a centre's triage
+ * queue). A point outside every region is kept, at the city centre, with out_of_region = true.
+ * Runs in the caller's transaction (Open311 and CSV import call it too).
+ */
+export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult> {
+  authorizeChannel(c.actor, input.channel);
+  if (input.reportedAt && input.channel !== 'import') throw invalid('reportedAt', 'only historical imports may set it');
+  const cat = await repo.getCategory(c.tx, input.categoryCode);
+  if (!cat || !cat.active) throw invalid('categoryCode', `no active category ${input.categoryCode}`);
+  if (cat.level !== 2) throw invalid('categoryCode', 'must be a minor (second-level) category');
+  if (!input.location && !input.address?.trim()) throw invalid('location', 'give a location (lng/lat) or an address');
+  const attributes = validateAttributes(cat.attributes, input.attributes ?? {});
+
+  let lng: number | null = null;
+  let lat: number | null = null;
+  let chain: repo.RegionRef[] | null = null;
+  if (input.location) {
+    [lng, lat] = toWgs84(input.location.lng, input.location.lat, input.location.crs ?? 'wgs84');
+    chain = await repo.locate(c.tx, lng, lat);
+  }
+  const outOfRegion = input.location !== undefined && chain === null;
+  const city = chain?.find((r) => r.level === 'city') ?? (await pickCity(c.tx, c.actor, input.cityCode));
+  if (!chain) chain = [city];
+  const deepest = chain[chain.length - 1]!;
+  const at = (level: string) => chain!.find((r) => r.level === level) ?? null;
+
+  if (input.channel === 'patrol' && !outOfRegion && input.location && !coversPath(c.actor, ['grid_worker'], deepest.path)) {
+    throw new AppError('forbidden', 'location: grid workers report in their own grids.', [{ field: 'location' }]);
+  }
+
+  // The centre that triages: the 12345 hotline, police transfers and integrations land at the
+  // city centre; residents' and grid workers' reports at the street (or the deepest centre above).
+  const cityLevel = ['hotline', 'police', 'open311', 'import'].includes(input.channel) || outOfRegion || !input.location;
+  const centre = cityLevel ? city : (at('street') ?? at('district') ?? city);
+
+  const user = c.actor.kind === 'user' ? c.actor : null;
+  const selfReport = ['web', 'h5', 'patrol'].includes(input.channel) && user !== null;
+  let reporterName = input.reporterName ?? null;
+  let reporterPhone = input.reporterPhone ?? null;
+  if (selfReport) {
+    reporterName = user.name;
+    // TODO(lead): switch to identity/index.ts for the user's phone.
+    const u = await c.tx.query<{ phone: string }>('SELECT phone FROM app_user WHERE id = $1', [user.id]);
+    reporterPhone = u.rows[0]?.phone ?? null;
+  }
+  if (cat.needs_contact && !reporterPhone) throw invalid('reporterPhone', 'this category needs a contact phone');
+  const level = input.responseLevel ?? cat.default_response_level;
+  if (input.responseLevel !== undefined && !hasRole(c.actor, ['operator'])) throw invalid('responseLevel', 'only centre operators set the response level');
+  const prefix = PUBLIC_ID_PREFIX[city.code.slice(0, 4)] ?? city.code.slice(0, 4);
+  const reportedAt = input.reportedAt ?? c.now;
+  const publicId = await repo.nextPublicId(c.tx, city.code, prefix, reportedAt);
+  const id = await repo.insertCase(
+    c.tx,
+    {
+      city_code: city.code,
+      public_id: publicId,
+      channel: input.channel,
+      category_code: cat.code,
+      response_level: level,
+      title: input.title ?? null,
+      description: input.description,
+      attributes,
+      private: cat.private,
+      lng,
+      lat,
+      input_lng: input.location?.lng ?? null,
+      input_lat: input.location?.lat ?? null,
+      input_crs: input.location ? (input.location.crs ?? 'wgs84') : null,
+      address: input.address?.trim() || null,
+      out_of_region: outOfRegion,
+      region_id: deepest.id,
+      region_path: deepest.path,
+      city_id: city.id,
+      district_id: at('district')?.id ?? null,
+      street_id: at('street')?.id ?? null,
+      community_id: at('community')?.id ?? null,
+      grid_id: (at('microgrid') ? chain.filter((r) => r.level === 'grid').pop()?.id : at('grid')?.id) ?? null,
+      reporter_user_id: selfReport ? user.id : null,
+      reporter_name: reporterName,
+      reporter_phone: reporterPhone,
+      anonymous: input.anonymous ?? false,
+      centre_region_id: centre.id,
+      centre_path: centre.path,
+      deadline_mode: cat.deadlines[String(level) as '1' | '2' | '3']?.mode ?? 'working',
+      reported_at: reportedAt,
+    },
+    c.now,
+  );
+  const k0 = { id, city_code: city.code };
+  await repo.insertReporter(c.tx, k0, { sourceCaseId: id, userId: selfReport ? user.id : null, name: reporterName, phone: reporterPhone, anonymous: input.anonymous ?? false }, c.now);
+  await repo.insertEvent(c, k0, {
+    type: 'reported',
+    to: 'reported',
+    data: { channel: input.channel, outOfRegion, centreRegionId: centre.id, categoryCode: cat.code },
+    public: !cat.private,
+    publicText: '已上报',
+  });
+  await recordAudit(c, { action: 'case.report', targetType: 'case', targetId: id, regionId: deepest.id, after: { publicId, channel: input.channel, categoryCode: cat.code, outOfRegion } });
+  await repo.insertOutbox(c.tx, 'case.reported', { caseId: id, publicId, cityCode: city.code, state: 'reported', regionId: deepest.id, centreRegionId: centre.id, outOfRegion }, c.now);
+
+  const duplicates = lng !== null && lat !== null ? await repo.findDuplicates(c.tx, {
+    excludeId: id,
+    cityCode: city.code,
+    categoryCode: cat.code,
+    lng,
+    lat,
+    radiusM: cat.duplicate_radius_m,
+    since: new Date(reportedAt.getTime() - cat.duplicate_window_hours * 3_600_000),
+  }) : [];
+
+  // Auto-dispatch: a category marked for it, located, with a routing rule and no likely duplicate,
+  // skips triage (立案 + 派遣 by the system, on the timeline like any step).
+  let autoDispatched = false;
+  if (cat.auto_dispatch && !outOfRegion && input.location && duplicates.length === 0 && input.channel !== 'import') {
+    const rule = await suggestRouting(c, { category_code: cat.code, region_path: deepest.path });
+    if (rule) {
+      const sys: TxCtx = { ...c, actor: { kind: 'system', name: 'auto-dispatch' } };
+      await runActionInTx(sys, id, 'accept', {});
+      await runActionInTx(sys, id, 'dispatch', {});
+      autoDispatched = true;
+    }
+  }
+  return { case: (await repo.loadCase(c.tx, id))!, duplicates, autoDispatched };
+}
+
+/** The scope an Idempotency-Key lives in: who sent it. */
+export function idempotencyScope(actor: Actor): string {
+  const a = actorLabel(actor);
+  return a.id === null ? a.type : `${a.type}:${a.id}`;
+}
+
+export const requestHash = (body: unknown): string => crypto.createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+
+/**
+ * Runs fn once per (actor, key): a retry with the same body gets the stored answer; another body
+ * under the same key is 409. The key is claimed in the same transaction as the work, so a failed
+ * attempt leaves no key behind.
+ */
+export async function withIdempotency<T>(
+  c: TxCtx,
+  key: string | undefined,
+  body: unknown,
+  fn: () => Promise<{ status: number; body: T }>,
+): Promise<{ status: number; body: T; replayed: boolean }> {
+  if (!key) return { ...(await fn()), replayed: false };
+  if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw invalid('Idempotency-Key', 'must be 1–200 visible ASCII characters');
+  const scope = idempotencyScope(c.actor);
+  const hash = requestHash(body);
+  const claim = await repo.claimIdempotencyKey(c.tx, scope, key, hash);
+  if (!claim.claimed) {
+    if (claim.hash !== hash) throw new AppError('idempotency_key_reused', 'Idempotency-Key: this key was already used with a different request body.', [{ field: 'Idempotency-Key' }]);
+    return { status: claim.status, body: claim.response as T, replayed: true };
+  }
+  const out = await fn();
+  await repo.storeIdempotentResponse(c.tx, scope, key, out.status, out.body);
+  return { ...out, replayed: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// read side
+
+export async function caseDetail(sql: Sql, actor: Actor, id: number) {
+  const k = await visibleCase(sql, actor, id);
+  const [attachments, reporters] = await Promise.all([repo.listAttachments(sql, k), repo.listReporters(sql, k)]);
+  return { k, attachments, reporters };
+}
+
+export async function duplicatesOf(sql: Sql, actor: Actor, id: number, radiusM?: number, windowHours?: number): Promise<repo.DuplicateRow[]> {
+  const k = await visibleCase(sql, actor, id);
+  if (k.lng === null || k.lat === null) return [];
+  const cat = await repo.getCategory(sql, k.category_code);
+  const rows = await repo.findDuplicates(sql, {
+    excludeId: k.id,
+    cityCode: k.city_code,
+    categoryCode: k.category_code,
+    lng: k.lng,
+    lat: k.lat,
+    radiusM: radiusM ?? cat?.duplicate_radius_m ?? 250,
+    since: new Date(new Date(k.reported_at).getTime() - (windowHours ?? cat?.duplicate_window_hours ?? 168) * 3_600_000),
+  });
+  // Only cases this actor may see (or non-private ones, shown without details to non-staff).
+  return rows.filter((d) => isStaff(actor) ? coversPath(actor, ['operator', 'supervisor', 'admin', 'analyst', 'grid_worker'], d.region_path) || coversPath(actor, ['operator'], d.centre_path) : !d.private);
+}
+
+export async function routingSuggestion(sql: Sql, actor: Actor, id: number) {
+  const k = await visibleCase(sql, actor, id);
+  if (!isCentreOperator(actor, k) && !isLeadHandler(actor, k)) throw new AppError('forbidden', 'Only the dispatching centre sees routing suggestions.');
+  const rule = await suggestRouting({ tx: sql }, k);
+  if (!rule) return { rule: null, departments: [] as repo.DepartmentRef[] };
+  const departments = await repo.departmentsByIds(sql, [rule.lead_department_id, ...rule.co_department_ids]);
+  return { rule, departments };
+}
+
+export async function timeline(sql: Sql, actor: Actor, id: number) {
+  const k = await visibleCase(sql, actor, id);
+  // Staff see the whole timeline; reporters (and co-handlers who are not staff here) the public one.
+  const full = isStaff(actor) && !(isReporter(actor, k) && !coversPath(actor, ['operator', 'supervisor', 'admin', 'analyst', 'grid_worker'], k.region_path) && !isLeadHandler(actor, k));
+  return { k, events: await repo.listEvents(sql, k, !full), full };
+}
+
+/** The public page of a case: never for private categories or private cases. */
+export async function publicCase(sql: Sql, publicId: string) {
+  const k = await repo.loadCaseByPublicId(sql, publicId);
+  if (!k || k.private || k.category_private) throw new AppError('not_found', `No public case ${publicId}.`);
+  const [cat, attachments, events] = await Promise.all([repo.getCategory(sql, k.category_code), repo.listAttachments(sql, k), repo.listEvents(sql, k, true)]);
+  let mergedInto: string | null = null;
+  if (k.merged_into) mergedInto = (await repo.loadCase(sql, k.merged_into))?.public_id ?? null;
+  return { k, cat, attachments, events, mergedInto };
+}
+
+export function encodeCursor(r: { cursor_us: string; id: number }): string {
+  return Buffer.from(`${r.cursor_us}:${r.id}`).toString('base64url');
+}
+export function decodeCursor(s: string): { us: string; id: number } {
+  const m = /^(\d{1,20}):(\d{1,18})$/.exec(Buffer.from(s, 'base64url').toString());
+  if (!m) throw invalid('cursor', 'is not a cursor this server gave out');
+  return { us: m[1]!, id: Number(m[2]) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// attachments and files
+
+export type AttachmentKind = AttachmentRow['kind'];
+
+function mayUpload(actor: Actor, k: CaseView, kind: AttachmentKind): boolean {
+  if (actor.kind === 'system') return true;
+  if (kind === 'report') return isReporter(actor, k) || isCentreOperator(actor, k) || coversPath(actor, ['grid_worker'], k.region_path);
+  if (kind === 'evidence') return isLeadHandler(actor, k);
+  return coversPath(actor, ['grid_worker'], k.region_path) || isReporter(actor, k) || isCentreOperator(actor, k);
+}
+
+export async function addAttachments(
+  db: Database,
+  ctx: Ctx,
+  dataDir: string,
+  id: number,
+  kind: AttachmentKind,
+  files: { field: string; fileName: string | null; bytes: Buffer }[],
+): Promise<AttachmentRow[]> {
+  const k = await visibleCase(db, ctx.actor, id);
+  if (!mayUpload(ctx.actor, k, kind)) throw new AppError('forbidden', `You may not add ${kind} files to case ${k.public_id}.`);
+  if (files.length === 0) throw invalid('file', 'send at least one file part');
+  // Decoding and writing files happen outside the transaction (the embedded database is one
+  // connection); content addressing makes a file written for a failed request harmless.
+  const processed: { f: (typeof files)[number]; img: Awaited<ReturnType<typeof processImage>>; sha: string; publicSha: string }[] = [];
+  for (const f of files) {
+    const img = await processImage(f.bytes, f.field);
+    const sha = await storeFile(dataDir, f.bytes);
+    const publicSha = await storeFile(dataDir, img.publicBytes);
+    processed.push({ f, img, sha, publicSha });
+  }
+  return inTx(db, ctx, async (c) => {
+    const who = actorLabel(c.actor);
+    const out: AttachmentRow[] = [];
+    for (const p of processed) {
+      out.push(
+        await repo.insertAttachment(c.tx, k, {
+          kind,
+          sha256: p.sha,
+          public_sha256: p.publicSha,
+          mime: p.img.mime,
+          public_mime: p.img.publicMime,
+          size_bytes: p.f.bytes.length,
+          width: p.img.width,
+          height: p.img.height,
+          file_name: p.f.fileName,
+          uploaded_by_type: who.type,
+          uploaded_by_id: who.id,
+        }, c.now),
+      );
+    }
+    await repo.insertEvent(c, k, { type: 'attachment_added', from: k.state, to: k.state, data: { kind, attachmentIds: out.map((a) => a.id) } });
+    await recordAudit(c, { action: 'case.attach', targetType: 'case', targetId: k.id, regionId: k.region_id, after: { kind, attachmentIds: out.map((a) => a.id) } });
+    return out;
+  });
+}
+
+/**
+ * A stored file for this actor: the original only to its uploader; the public (EXIF-free) copy to
+ * whoever may see the case, and to anyone for a public case.
+ */
+export async function fileFor(sql: Sql, actor: Actor, dataDir: string, sha: string): Promise<{ bytes: Buffer; mime: string }> {
+  const atts = await repo.attachmentsBySha(sql, sha);
+  for (const a of atts) {
+    // Re-encoding can reproduce the uploaded bytes exactly (a clean PNG): then it is the public copy.
+    const original = a.public_sha256 !== sha;
+    const uploader = actor.kind !== 'anonymous' && actor.kind !== 'system' && a.uploaded_by_type === actor.kind && a.uploaded_by_id === actor.id;
+    let allowed = false;
+    if (original) allowed = uploader || actor.kind === 'system';
+    else {
+      const k = await repo.loadCase(sql, a.case_id);
+      allowed = !!k && (canView(actor, k) || (!k.private && !k.category_private && a.kind !== 'verification'));
+    }
+    if (!allowed) continue;
+    const bytes = await readStoredFile(dataDir, sha);
+    if (bytes) return { bytes, mime: original ? a.mime : a.public_mime };
+  }
+  throw new AppError('not_found', 'No such file.');
+}
+
+// ---------------------------------------------------------------------------------------------
+// categories and routing rules
+
+export type { CategoryRow };
