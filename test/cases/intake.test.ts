@@ -150,8 +150,14 @@ describe('duplicates and merge', () => {
 
     const acc = await w.app.inject({ method: 'POST', url: `/api/cases/${first.case.id}/accept`, headers: w.streetOp.headers, payload: {} });
     expect(acc.statusCode).toBe(200);
-    const o = await w.t.db.query<{ payload: { notifyUserIds: number[] } }>(`SELECT payload FROM outbox WHERE topic = 'case.accepted' AND (payload->>'caseId')::bigint = $1`, [first.case.id]);
-    expect(o.rows[0]!.payload.notifyUserIds.sort()).toEqual([w.resident.id, w.resident2.id].sort());
+    // Every reporter of the merged cases is told that the case was accepted.
+    const o = await w.t.db.query<{ payload: { userIds: number[] } }>(
+      `SELECT payload FROM outbox WHERE topic = 'notification.send' AND payload->>'template' = 'case.accepted' AND payload->'params'->>'publicId' = $1`,
+      [first.case.publicId],
+    );
+    expect(o.rows[0]!.payload.userIds.sort()).toEqual([w.resident.id, w.resident2.id].sort());
+    const e = await w.t.db.query(`SELECT 1 FROM outbox WHERE topic = 'event.case.accepted' AND (payload->>'caseId')::bigint = $1`, [first.case.id]);
+    expect(e.rows).toHaveLength(1);
 
     // A merged case cannot be merged again.
     const again = await w.app.inject({ method: 'POST', url: `/api/cases/${s.case.id}/merge`, headers: w.streetOp.headers, payload: { into: first.case.id } });

@@ -96,10 +96,19 @@ describe('the closed loop', () => {
 
     const tl = (await w.app.inject({ method: 'GET', url: `/api/cases/${k.id}/timeline`, headers: w.streetOp.headers })).json();
     expect(tl.items.map((e: { type: string }) => e.type)).toEqual(['reported', 'accepted', 'dispatched', 'signed_for', 'started', 'handled', 'verified', 'closed', 'callback']);
-    const accepted = await w.t.db.query<{ payload: { notifyUserIds: number[] } }>(`SELECT payload FROM outbox WHERE topic = 'case.accepted' AND (payload->>'caseId')::bigint = $1`, [k.id]);
-    expect(accepted.rows[0]!.payload.notifyUserIds).toEqual([w.resident.id]);
-    const closed = await w.t.db.query<{ payload: { callbackRequested: boolean } }>(`SELECT payload FROM outbox WHERE topic = 'case.closed' AND (payload->>'caseId')::bigint = $1`, [k.id]);
-    expect(closed.rows[0]!.payload.callbackRequested).toBe(true);
+    const told = async (template: string) =>
+      (await w.t.db.query<{ payload: { userIds: number[] } }>(
+        `SELECT payload FROM outbox WHERE topic = 'notification.send' AND payload->>'template' = $1 AND payload->'params'->>'publicId' = $2`,
+        [template, k.publicId],
+      )).rows.map((r) => r.payload.userIds);
+    // The reporter hears of acceptance, dispatch and closure (with the callback request).
+    expect(await told('case.accepted')).toEqual([[w.resident.id]]);
+    expect(await told('case.dispatched')).toContainEqual([w.resident.id]);
+    expect(await told('case.callback_requested')).toEqual([[w.resident.id]]);
+    // The department's handlers hear of the dispatch.
+    expect((await told('case.task_assigned')).flat()).toContain(w.handler.id);
+    const events = await w.t.db.query<{ topic: string }>(`SELECT topic FROM outbox WHERE topic LIKE 'event.case.%' AND (payload->>'caseId')::bigint = $1 ORDER BY id`, [k.id]);
+    expect(events.rows.map((r) => r.topic)).toContain('event.case.closed');
   });
 
   it('POST /api/cases/:id/sign-for 409 on a reported case (the guard runs before the policy), naming the state and the possible steps', async () => {

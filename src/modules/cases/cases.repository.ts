@@ -391,10 +391,6 @@ export async function listReporters(sql: Sql, k: Pick<CaseRow, 'id' | 'city_code
   return r.rows;
 }
 
-export async function insertOutbox(sql: Sql, topic: string, payload: Record<string, unknown>, now: Date): Promise<void> {
-  await sql.query('INSERT INTO outbox (topic, payload, created_at, available_at) VALUES ($1, $2, $3, $3)', [topic, JSON.stringify(payload), now]);
-}
-
 export async function listEvents(sql: Sql, k: Pick<CaseRow, 'id' | 'city_code'>, publicOnly: boolean): Promise<CaseEventRow[]> {
   const r = await sql.query<CaseEventRow>(
     `SELECT id, case_id, at, type, from_state, to_state, actor_type, actor_id, actor_name, department_id, data, public, public_text

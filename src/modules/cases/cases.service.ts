@@ -10,11 +10,16 @@ import { inTx, type Ctx, type TxCtx } from '../../platform/context.js';
 import type { Database, Sql } from '../../platform/db.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
+import { userIdsWithRole } from '../identity/index.js';
+import { notify, publishEvent } from '../notifications/index.js';
 import { COMMANDS } from './commands/index.js';
 import { suggestRouting } from './commands/helpers.js';
 import { authorizeAction, authorizeChannel, canView, isCentreOperator, isLeadHandler, isReporter, isStaff } from './cases.policy.js';
 import * as repo from './cases.repository.js';
-import { checkTarget, guard, type CaseAction } from './cases.states.js';
+import { checkTarget, guard, type CaseAction, type CaseState } from './cases.states.js';
+import type { CommandOutcome } from './commands/types.js';
+
+type CommandNotify = CommandOutcome['notify'];
 import type { AttachmentRow, AttributeDef, CaseCrs, CaseView, CategoryRow, Channel } from './cases.types.js';
 import { processImage, readStoredFile, storeFile } from './cases.files.js';
 
@@ -29,10 +34,54 @@ export async function visibleCase(sql: Sql, actor: Actor, id: number): Promise<C
   return k;
 }
 
-const reporterUserIds = async (sql: Sql, k: CaseView): Promise<{ userIds: number[]; reporterIds: number[] }> => {
+/** Who hears of a case: its reporters (every reporter of merged cases) by account or by SMS. */
+const reporterContacts = async (sql: Sql, k: CaseView): Promise<{ userIds: number[]; phones: string[] }> => {
   const rs = await repo.listReporters(sql, k);
-  return { userIds: [...new Set(rs.map((r) => r.user_id).filter((u): u is number => u !== null))], reporterIds: rs.map((r) => r.id) };
+  const userIds = [...new Set(rs.map((r) => r.user_id).filter((u): u is number => u !== null))];
+  const phones = [...new Set(rs.filter((r) => r.user_id === null && r.phone).map((r) => r.phone!))];
+  return { userIds, phones };
 };
+
+/** What a reporter is told, by timeline event type. Other steps are not news to a reporter. */
+const REPORTER_TEMPLATES: Record<string, string> = {
+  accepted: 'case.accepted',
+  not_accepted: 'case.rejected',
+  dispatched: 'case.dispatched',
+  closed: 'case.callback_requested',
+  merged: 'case.accepted',
+  handled: 'case.dispatched',
+};
+
+/**
+ * After a step, in its transaction: the event for integrators and live dashboards, and the
+ * notifications — reporters for the steps they care about, the departments' handlers for work
+ * that lands on them. Both go through the outbox and are delivered after commit.
+ */
+async function announce(c: TxCtx, before: CaseState | null, after: CaseView, action: CaseAction | 'report', eventType: string, n: CommandNotify | undefined): Promise<void> {
+  await publishEvent(c.tx, `case.${eventType}`, {
+    caseId: after.id,
+    publicId: after.public_id,
+    cityCode: after.city_code,
+    action,
+    fromState: before,
+    state: after.state,
+    regionId: after.region_id,
+    regionPath: after.region_path,
+    centreRegionId: after.centre_region_id,
+    categoryCode: after.category_code,
+    outOfRegion: after.out_of_region,
+  });
+  const template = REPORTER_TEMPLATES[eventType];
+  if (n?.reporters && template) {
+    const to = await reporterContacts(c.tx, after);
+    await notify(c.tx, { ...to, template, params: { publicId: after.public_id, reason: after.not_accepted_reason ?? '' }, link: `/cases/${after.id}` });
+  }
+  const departmentIds = (n?.departmentIds ?? []).filter((d): d is number => typeof d === 'number');
+  if (departmentIds.length > 0) {
+    const handlers = await userIdsWithRole(c.tx, { role: 'handler', departmentIds });
+    await notify(c.tx, { userIds: handlers, template: 'case.task_assigned', params: { publicId: after.public_id, step: eventType }, link: `/cases/${after.id}` });
+  }
+}
 
 /**
  * One step in the caller's transaction: load → guard (state machine) → policy → command →
@@ -70,26 +119,7 @@ export async function runActionInTx(c: TxCtx, id: number, action: CaseAction, bo
     changed[key] = (after as unknown as Record<string, unknown>)[key];
   }
   await recordAudit(c, { action: `case.${action}`, targetType: 'case', targetId: k.id, regionId: k.region_id, before, after: changed });
-  const notify = out.notify?.reporters ? await reporterUserIds(c.tx, after) : { userIds: [], reporterIds: [] };
-  await repo.insertOutbox(
-    c.tx,
-    `case.${out.event.type}`,
-    {
-      caseId: after.id,
-      publicId: after.public_id,
-      cityCode: after.city_code,
-      action,
-      fromState: k.state,
-      state: after.state,
-      regionId: after.region_id,
-      centreRegionId: after.centre_region_id,
-      notifyUserIds: notify.userIds,
-      notifyReporterIds: notify.reporterIds,
-      notifyDepartmentIds: out.notify?.departmentIds ?? [],
-      callbackRequested: out.notify?.callbackRequested ?? false,
-    },
-    c.now,
-  );
+  await announce(c, k.state, after, action, out.event.type, out.notify);
   return after;
 }
 
@@ -296,7 +326,7 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
     publicText: '已上报',
   });
   await recordAudit(c, { action: 'case.report', targetType: 'case', targetId: id, regionId: deepest.id, after: { publicId, channel: input.channel, categoryCode: cat.code, outOfRegion } });
-  await repo.insertOutbox(c.tx, 'case.reported', { caseId: id, publicId, cityCode: city.code, state: 'reported', regionId: deepest.id, centreRegionId: centre.id, outOfRegion }, c.now);
+  await announce(c, null, (await repo.loadCase(c.tx, id))!, 'report', 'reported', undefined);
 
   const duplicates = lng !== null && lat !== null ? await repo.findDuplicates(c.tx, {
     excludeId: id,

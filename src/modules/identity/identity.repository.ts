@@ -469,3 +469,19 @@ export function toActorGrants(rows: ActorGrantRow[]): Grant[] {
   }
   return out;
 }
+
+/**
+ * Users who hold a role, optionally for one of some departments, optionally over a region that
+ * covers `coveringPath` (a grant on an ancestor covers it): whom to notify of a task.
+ */
+export async function userIdsWithRole(sql: Sql, q: { role: Role; departmentIds?: readonly number[]; coveringPath?: string }): Promise<number[]> {
+  const r = await sql.query<{ id: number }>(
+    `SELECT DISTINCT u.id FROM role_grant g JOIN app_user u ON u.id = g.user_id JOIN region r ON r.id = g.region_id
+      WHERE g.role = $1 AND NOT u.disabled
+        AND ($2::bigint[] IS NULL OR g.department_id = ANY($2::bigint[]))
+        AND ($3::text IS NULL OR $3::text LIKE r.path || '%')
+      ORDER BY u.id`,
+    [q.role, q.departmentIds ? [...q.departmentIds] : null, q.coveringPath ?? null],
+  );
+  return r.rows.map((x) => x.id);
+}

@@ -20,6 +20,7 @@ export { SESSION_COOKIE } from './auth.service.js';
 export { CSRF_HEADER } from './auth.hook.js';
 export { STAFF_ROLES } from './identity.policy.js';
 export type { DepartmentJson, GrantJson } from './identity.presenter.js';
+export { userIdsWithRole } from './identity.repository.js';
 
 export interface UserSummary {
   id: number;
