@@ -43,3 +43,24 @@ CREATE TABLE region_code_history (
   changed_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX region_code_history_old_idx ON region_code_history (old_code);
+CREATE INDEX region_code_history_new_idx ON region_code_history (new_code);
+
+-- A counter bumped by every statement that changes region, in the same transaction. In-memory
+-- copies of the boundaries (the locate index) compare it to know they are stale, whichever
+-- process or node made the change, and see a change only once it is committed.
+CREATE TABLE region_revision (
+  id boolean PRIMARY KEY DEFAULT true CHECK (id),
+  rev bigint NOT NULL DEFAULT 0,
+  changed_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO region_revision DEFAULT VALUES;
+
+CREATE FUNCTION region_bump_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE region_revision SET rev = rev + 1, changed_at = now();
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER region_revision_bump AFTER INSERT OR UPDATE OR DELETE ON region
+  FOR EACH STATEMENT EXECUTE FUNCTION region_bump_revision();
