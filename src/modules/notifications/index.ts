@@ -156,8 +156,17 @@ export const manifest: ModuleManifest = {
 
     app.get(
       '/api/events',
-      { config: { policy: 'notifications.events' }, schema: { tags: ['notifications'], summary: 'Server-sent events in my region scope (live dashboards)' } },
-      (req, reply) => streamEvents(req, reply, db),
+      {
+        config: { policy: 'notifications.events' },
+        schema: {
+          tags: ['notifications'],
+          summary: 'Server-sent events in my region scope (live dashboards)',
+          querystring: Type.Object({
+            maxSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, default: 300, description: 'close the stream after this long (clients reconnect with Last-Event-ID); 0 sends what is pending and closes' })),
+          }),
+        },
+      },
+      (req, reply) => streamEvents(req, reply, db, (req.query as { maxSeconds?: number }).maxSeconds ?? 300),
     );
   },
 };
@@ -167,7 +176,7 @@ export const manifest: ModuleManifest = {
  * Polling the table (not an in-process emitter) means every instance behind a load balancer
  * streams every event, whichever instance committed it. Last-Event-ID resumes after a reconnect.
  */
-async function streamEvents(req: FastifyRequest, reply: FastifyReply, db: import('../../platform/db.js').Database): Promise<void> {
+async function streamEvents(req: FastifyRequest, reply: FastifyReply, db: import('../../platform/db.js').Database, maxSeconds: number): Promise<void> {
   requireRole(req.actor, [...STAFF]);
   const like = likeScope(req.actor, [...STAFF]);
   const header = req.headers['last-event-id'];
@@ -180,7 +189,10 @@ async function streamEvents(req: FastifyRequest, reply: FastifyReply, db: import
   req.raw.on('close', () => {
     closed = true;
   });
-  while (!closed) {
+  // Streams end after a while so that proxies and load balancers never hold one forever; the
+  // browser's EventSource reconnects by itself and resumes from Last-Event-ID.
+  const until = Date.now() + maxSeconds * 1000;
+  for (;;) {
     try {
       const rows = await repo.eventsSince(db, last, like);
       for (const e of rows) {
@@ -191,6 +203,7 @@ async function streamEvents(req: FastifyRequest, reply: FastifyReply, db: import
     } catch {
       res.write(': database unavailable, retrying\n\n');
     }
+    if (closed || Date.now() >= until) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
   res.end();
