@@ -1,7 +1,9 @@
 /**
- * The locate index per database, kept in step with the region table through region_revision: a
- * lookup compares one counter and rebuilds only when a committed change (from this process or
- * any other node) made the copy stale.
+ * The locate index per database, kept in step with the region table through region_revision.
+ * Locating must not cost a database round trip, so the counter is read at most once per
+ * REVISION_CHECK_MS: changes made in this process (imports, seeds) refresh the index at once
+ * (refreshLocateIndex after commit); changes committed by another node are seen within that
+ * interval. A test that writes regions with plain SQL calls refreshLocateIndex itself.
  */
 import type { Database, Sql } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
@@ -12,7 +14,10 @@ import { loadIndexUnits, revision } from './regions.repository.js';
 interface State {
   rev: number;
   index: LocateIndex;
+  checkedAt: number;
 }
+
+const REVISION_CHECK_MS = 1000;
 
 const states = new WeakMap<Database, State>();
 const building = new WeakMap<Database, Promise<State>>();
@@ -21,7 +26,7 @@ async function build(db: Database): Promise<State> {
   // Read the counter first: a change committed while loading makes the next lookup rebuild again.
   const rev = await revision(db);
   const index = new LocateIndex(await loadIndexUnits(db));
-  const s = { rev, index };
+  const s = { rev, index, checkedAt: Date.now() };
   const cur = states.get(db);
   if (!cur || cur.rev <= rev) states.set(db, s);
   return s;
@@ -32,9 +37,13 @@ async function build(db: Database): Promise<State> {
  * open transaction when called inside one: PGlite is one connection and would otherwise wait).
  */
 export async function getLocateIndex(db: Database, via: Sql = db): Promise<LocateIndex> {
-  const rev = await revision(via);
   const s = states.get(db);
-  if (s && s.rev === rev) return s.index;
+  if (s && Date.now() - s.checkedAt < REVISION_CHECK_MS) return s.index;
+  const rev = await revision(via);
+  if (s && s.rev === rev) {
+    s.checkedAt = Date.now();
+    return s.index;
+  }
   // Inside a transaction that changed regions (or before a commit this copy has not seen): an
   // index of what this transaction sees, never cached — the transaction may still roll back.
   if (via !== db) return new LocateIndex(await loadIndexUnits(via));
