@@ -70,6 +70,9 @@ async function announce(c: TxCtx, before: CaseState | null, after: CaseView, act
     centreRegionId: after.centre_region_id,
     categoryCode: after.category_code,
     outOfRegion: after.out_of_region,
+    // The point is shown on live maps; private cases never carry it out of the system.
+    lng: after.private || after.category_private ? null : after.lng,
+    lat: after.private || after.category_private ? null : after.lat,
   });
   const template = REPORTER_TEMPLATES[eventType];
   if (n?.reporters && template) {

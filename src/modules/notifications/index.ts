@@ -197,7 +197,9 @@ async function streamEvents(req: FastifyRequest, reply: FastifyReply, db: import
       const rows = await repo.eventsSince(db, last, like);
       for (const e of rows) {
         last = e.id;
-        res.write(`id: ${e.id}\nevent: ${e.topic.slice('event.'.length)}\ndata: ${JSON.stringify({ ...e.payload, occurredAt: e.createdAt })}\n\n`);
+        // No `event:` line: every event arrives at the browser's onmessage, named in data.event, so a
+        // dashboard needs no list of event names to hear new kinds.
+        res.write(`id: ${e.id}\ndata: ${JSON.stringify({ event: e.topic.slice('event.'.length), ...e.payload, occurredAt: e.createdAt })}\n\n`);
       }
       if (rows.length === 0) res.write(': keep-alive\n\n');
     } catch {

@@ -117,11 +117,14 @@ export default function ScreenPage() {
   useEffect(() => {
     const sub = subscribe(
       (e) => {
+        // A case event: { event: 'case.accepted', caseId, publicId, state, regionPath, lng, lat, … }.
         const d = (e.data ?? {}) as Record<string, unknown>;
-        const c = (d.case ?? d) as CaseSummary & { regionPath?: string };
-        const p = pointOf(c);
+        const lng = typeof d.lng === 'number' ? d.lng : null;
+        const lat = typeof d.lat === 'number' ? d.lat : null;
+        const p = lng !== null && lat !== null ? pointOf({ location: { lng, lat } }) : null;
+        const name = typeof d.event === 'string' ? d.event : e.type;
         setLive((xs) =>
-          [{ id: `${String(c.id ?? Math.random())}-${Date.now()}`, at: new Date(), text: String(c.publicId ?? c.description ?? e.type), ...(p ?? {}) }, ...xs].slice(0, 30),
+          [{ id: `${String(d.caseId ?? Math.random())}-${Date.now()}`, at: new Date(), text: `${String(d.publicId ?? '')} ${t(`live.${name}`, { defaultValue: name })}`.trim(), ...(p ?? {}) }, ...xs].slice(0, 30),
         );
         if (code) void kpiSummary(code).then(setSummary);
       },
