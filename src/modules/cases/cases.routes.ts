@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { inTx } from '../../platform/context.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import type { AppDeps } from '../types.js';
+import { locatePoint, type Crs } from '../regions/index.js';
 import { COMMANDS } from './commands/index.js';
 import { mayList, isStaff } from './cases.policy.js';
 import * as present from './cases.presenter.js';
@@ -93,9 +94,12 @@ export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps):
       const body = req.body as Static<typeof IntakeBody>;
       const key = req.headers['idempotency-key'] as string | undefined;
       const ctx = req.ctx();
+      // Locate in memory before the transaction opens: no database round trip, a shorter
+      // transaction. (Intake falls back to PostGIS when a caller passes no located chain.)
+      const loc = body.location ? await locatePoint(db, body.location.lng, body.location.lat, (body.location.crs ?? 'wgs84') as Crs) : undefined;
       const out = await inTx(db, ctx, (c) =>
         svc.withIdempotency(c, key, body, async () => {
-          const r = await svc.intake(c, body as svc.IntakeInput);
+          const r = await svc.intake(c, { ...(body as svc.IntakeInput), ...(loc !== undefined ? { located: loc } : {}) });
           const attachments: never[] = [];
           const reporters = await repo.listReporters(c.tx, r.case);
           const staff = isStaff(c.actor);

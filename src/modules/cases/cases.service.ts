@@ -12,6 +12,7 @@ import { AppError, invalid } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
 import { userIdsWithRole } from '../identity/index.js';
 import { notify, publishEvent } from '../notifications/index.js';
+import type { LocateResult } from '../regions/index.js';
 import { COMMANDS } from './commands/index.js';
 import { suggestRouting } from './commands/helpers.js';
 import { authorizeAction, authorizeChannel, canView, isCentreOperator, isLeadHandler, isReporter, isStaff } from './cases.policy.js';
@@ -150,6 +151,11 @@ export interface IntakeInput {
   cityCode?: string | undefined;
   /** Historical import only: when it was reported. */
   reportedAt?: Date | undefined;
+  /**
+   * The point already located by the regions module's in-memory index (null: outside every
+   * region). Absent: intake locates with PostGIS in its transaction.
+   */
+  located?: LocateResult | null | undefined;
 }
 
 export interface IntakeResult {
@@ -235,6 +241,17 @@ async function pickCity(sql: Sql, actor: Actor, cityCode: string | undefined): P
  * queue). A point outside every region is kept, at the city centre, with out_of_region = true.
  * Runs in the caller's transaction (Open311 and CSV import call it too).
  */
+/** The regions module's answer (deepest first) as the chain intake keeps (city first, with paths). */
+function chainOfLocated(l: LocateResult | null): repo.RegionRef[] | null {
+  if (!l) return null;
+  const ids = l.path.split('/').filter(Boolean).map(Number);
+  const byId = new Map(l.chain.map((x) => [x.id, x]));
+  return ids.map((id, i) => {
+    const x = byId.get(id)!;
+    return { id, code: x.code, name: x.name, level: x.level, path: `/${ids.slice(0, i + 1).join('/')}/` };
+  });
+}
+
 export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult> {
   authorizeChannel(c.actor, input.channel);
   if (input.reportedAt && input.channel !== 'import') throw invalid('reportedAt', 'only historical imports may set it');
@@ -249,7 +266,7 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
   let chain: repo.RegionRef[] | null = null;
   if (input.location) {
     [lng, lat] = toWgs84(input.location.lng, input.location.lat, input.location.crs ?? 'wgs84');
-    chain = await repo.locate(c.tx, lng, lat);
+    chain = input.located !== undefined ? chainOfLocated(input.located) : await repo.locate(c.tx, lng, lat);
   }
   const outOfRegion = input.location !== undefined && chain === null;
   const city = chain?.find((r) => r.level === 'city') ?? (await pickCity(c.tx, c.actor, input.cityCode));
