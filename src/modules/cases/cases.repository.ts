@@ -449,7 +449,7 @@ export async function findDuplicates(
             round(ST_Distance(c.geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography))::int AS distance_m
        FROM case_file c
       WHERE c.city_code = $1 AND c.category_code = $2 AND c.geom IS NOT NULL
-        AND c.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged')
+        AND c.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged', 'cancelled', 'referred')
         AND c.reported_at >= $6
         AND ($7::bigint IS NULL OR c.id <> $7)
         AND ST_DWithin(c.geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography, $5)
@@ -515,7 +515,7 @@ export async function listCases(sql: Sql, actor: Actor, f: ListFilters): Promise
   if (f.to) add((n) => `c.reported_at < $${n}`, f.to);
   if (f.overdue !== undefined) {
     const cond = `(c.sign_for_overdue_at IS NOT NULL OR c.handle_overdue_at IS NOT NULL OR c.verify_overdue_at IS NOT NULL)`;
-    where.push(f.overdue ? `${cond} AND c.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged')` : `NOT ${cond}`);
+    where.push(f.overdue ? `${cond} AND c.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged', 'cancelled', 'referred')` : `NOT ${cond}`);
   }
   if (f.q) {
     // ILIKE on a trigram GIN index works for Chinese text (no word segmentation needed).

@@ -168,7 +168,8 @@ export interface IntakeResult {
 // describe as `.default`. TODO(lead): switch to a regions/index.ts toWgs84 export once it exists.
 const gcoord = gcoordImport as unknown as (typeof gcoordImport)['default'];
 
-const PUBLIC_ID_PREFIX: Record<string, string> = { '5301': 'KM' };
+/** Public case ids start with a short city prefix (KM-20261129-000123); other cities use their code. */
+export const PUBLIC_ID_PREFIX: Record<string, string> = { '5301': 'KM' };
 
 function toWgs84(lng: number, lat: number, crs: CaseCrs): [number, number] {
   if (crs === 'wgs84' || crs === 'cgcs2000') return [lng, lat];

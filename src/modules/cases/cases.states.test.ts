@@ -11,7 +11,7 @@ describe('state machine', () => {
     }
   });
   it('final states allow no step', () => {
-    for (const s of ['not_accepted', 'evaluated', 'merged'] as const) expect(stepsFrom(s)).toEqual([]);
+    for (const s of ['not_accepted', 'evaluated', 'merged', 'cancelled', 'referred'] as const) expect(stepsFrom(s)).toEqual([]);
   });
   it('the guard names the state and the possible steps', () => {
     expect(() => guard('dispatched', 'close', 'KM-1')).toThrow(/Case KM-1 is dispatched: "close" is not possible now. Possible steps: return, sign-for|Possible steps: sign-for, return, suspend/);

@@ -25,11 +25,13 @@ export const STATES = [
   'evaluated', // 回访 done (final)
   'suspended', // 挂起: clock stopped; resumes into suspended_from
   'merged', // 合并 into another case (final)
+  'cancelled', // 撤销: withdrawn before handling; only historical imports carry it so far (final)
+  'referred', // 转出: handed to a system outside this platform; historical imports (final)
 ] as const;
 export type CaseState = (typeof STATES)[number];
 
 export const OPEN_STATES: readonly CaseState[] = ['reported', 'accepted', 'dispatched', 'returned', 'signed', 'in_progress', 'handled', 'verified', 'suspended'];
-export const FINAL_STATES: readonly CaseState[] = ['not_accepted', 'evaluated', 'merged'];
+export const FINAL_STATES: readonly CaseState[] = ['not_accepted', 'evaluated', 'merged', 'cancelled', 'referred'];
 
 export const ACTIONS = [
   'accept',

@@ -8,13 +8,14 @@ import { categoryRoutes } from './categories.routes.js';
 import { caseRoutes } from './cases.routes.js';
 import { seedRoutingRules, seedTaxonomy } from './cases.seed.js';
 import { ACTIONS } from './cases.states.js';
+import { registerCaseImportCommands } from './import311/index.js';
 
-export { intake, runAction, runActionInTx, visibleCase, withIdempotency, validateAttributes, type IntakeInput, type IntakeResult } from './cases.service.js';
+export { PUBLIC_ID_PREFIX, intake, runAction, runActionInTx, visibleCase, withIdempotency, validateAttributes, type IntakeInput, type IntakeResult } from './cases.service.js';
 export { seedTaxonomy, seedRoutingRules, TAXONOMY } from './cases.seed.js';
 export { STATES, OPEN_STATES, FINAL_STATES, ACTIONS, TRANSITIONS, stepsFrom, type CaseState, type CaseAction } from './cases.states.js';
 export { computeDeadline, workingMsBetween, shiftDeadline } from './cases.deadlines.js';
-export { maskPhone, presentCase, presentPublicCase, presentPublicEvent } from './cases.presenter.js';
-export { getCategory, listCategories, loadCase, loadCaseByPublicId, listEvents } from './cases.repository.js';
+export { maskPhone, presentCase, presentPublicCase, presentPublicEvent, redactText } from './cases.presenter.js';
+export { getCategory, listCategories, loadCase, loadCaseByPublicId, listEvents, insertEvent, visibleSql } from './cases.repository.js';
 export type { CaseRow, CaseView, CategoryRow, CaseEventRow, AttachmentRow, AttributeDef, Deadlines, Channel } from './cases.types.js';
 export { CHANNELS } from './cases.types.js';
 
@@ -29,11 +30,13 @@ export const manifest: ModuleManifest = {
     'routing_rule.create',
     'routing_rule.update',
     'routing_rule.delete',
+    'case.import',
   ],
   async routes(app, deps) {
     await caseRoutes(app, deps);
     await categoryRoutes(app, deps);
   },
+  cli: (program, helpers) => registerCaseImportCommands(program, helpers),
   async seedDemo(db, _ctx, log) {
     const added = await db.tx((tx) => seedTaxonomy(tx));
     const rules = await db.tx((tx) => seedRoutingRules(tx));

@@ -16,7 +16,7 @@ import { identityRoutes } from './identity.routes.js';
 
 export { DEMO_USERS, DEMO_PASSWORD, type DemoUser } from './demo.js';
 export { maskIdCard, maskPhone, validateIdCard } from './idcard.js';
-export { SESSION_COOKIE } from './auth.service.js';
+export { SESSION_COOKIE, authenticateApiKey } from './auth.service.js';
 export { CSRF_HEADER } from './auth.hook.js';
 export { STAFF_ROLES } from './identity.policy.js';
 export type { DepartmentJson, GrantJson } from './identity.presenter.js';

@@ -9,9 +9,7 @@
 import type { Actor } from '../../platform/actor.js';
 import type { Sql } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
-// TODO(lead): export authenticateApiKey from identity/index.ts (Open311 sends the key as a field).
-// eslint-disable-next-line gongzhi/module-boundaries -- until identity/index.ts exports it
-import { authenticateApiKey } from '../identity/auth.service.js';
+import { authenticateApiKey } from '../identity/index.js';
 
 /**
  * The actor of an Open311 call: the `api_key` field when given (a wrong one is 403), else whoever

@@ -8,9 +8,7 @@
  * every other state (not_accepted, closed, evaluated, merged, and the imported cancelled/referred).
  */
 import { OPEN_STATES, type AttributeDef, type CategoryRow, type Deadlines } from '../cases/index.js';
-// TODO(lead): export redactText from cases/index.ts (the public view's phone masking).
-// eslint-disable-next-line gongzhi/module-boundaries -- until cases/index.ts exports it
-import { redactText } from '../cases/cases.presenter.js';
+import { redactText } from '../cases/index.js';
 import type { RequestRow, UpdateRow } from './open311.repository.js';
 
 export const openOrClosed = (state: string): 'open' | 'closed' => ((OPEN_STATES as readonly string[]).includes(state) ? 'open' : 'closed');

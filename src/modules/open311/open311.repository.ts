@@ -6,9 +6,7 @@
 import type { Actor } from '../../platform/actor.js';
 import type { Sql } from '../../platform/db.js';
 import { OPEN_STATES } from '../cases/index.js';
-// TODO(lead): export visibleSql (the region-scoped root) from cases/index.ts.
-// eslint-disable-next-line gongzhi/module-boundaries -- until cases/index.ts exports it
-import { visibleSql } from '../cases/cases.repository.js';
+import { visibleSql } from '../cases/index.js';
 
 export interface CityRow {
   id: number;

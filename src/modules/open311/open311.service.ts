@@ -8,9 +8,7 @@ import { inTx, type Ctx } from '../../platform/context.js';
 import type { Database, Sql } from '../../platform/db.js';
 import { AppError, invalid, isAppError } from '../../platform/errors.js';
 import { getCategory, intake, listCategories, validateAttributes, withIdempotency, type CategoryRow } from '../cases/index.js';
-// TODO(lead): export insertEvent from cases/index.ts (a module's own timeline record in the intake transaction).
-// eslint-disable-next-line gongzhi/module-boundaries -- until cases/index.ts exports it
-import { insertEvent } from '../cases/cases.repository.js';
+import { insertEvent } from '../cases/index.js';
 import { getDepartmentById } from '../identity/index.js';
 import { locatePoint } from '../regions/index.js';
 import { openField } from './open311.format.js';

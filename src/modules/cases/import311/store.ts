@@ -25,6 +25,7 @@ import { recordAudit } from '../../audit/index.js';
 import { getLocateIndex, getRegionByCode, type LocateResult } from '../../regions/index.js';
 import { importHistoricalCsv, type CsvInput, type HistoricalCase, type ImportReport } from './import311.js';
 import type { ImportedState, MappableField } from './mapping.js';
+import { PUBLIC_ID_PREFIX } from '../cases.service.js';
 
 export const DEFAULT_IMPORT_CATEGORY = 'import.other';
 
@@ -33,8 +34,6 @@ const ENDED: ReadonlySet<string> = new Set(['closed', 'cancelled', 'referred']);
 
 const END_TEXT: Record<string, string> = { closed: '已结案', cancelled: '已取消', referred: '已转出' };
 
-// TODO(lead): export the public-id prefix from cases/index.ts (cases.service.ts PUBLIC_ID_PREFIX).
-const PUBLIC_ID_PREFIX: Record<string, string> = { '5301': 'KM' };
 
 export interface StoreOptions {
   /** The city the records belong to (12-digit code). Default: the only city of the installation. */

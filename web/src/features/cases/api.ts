@@ -19,7 +19,9 @@ export type CaseState =
   | 'closed'
   | 'evaluated'
   | 'suspended'
-  | 'merged';
+  | 'merged'
+  | 'cancelled'
+  | 'referred';
 
 export interface Category {
   code: string;
