@@ -13,7 +13,7 @@ import { buildApp } from '../../src/app.js';
 import { systemActor } from '../../src/platform/actor.js';
 import type { TxCtx } from '../../src/platform/context.js';
 import { intake, runActionInTx, seedTaxonomy, type CaseAction } from '../../src/modules/cases/index.js';
-import { foldKpiRollups, kpiRoutes, kpiTable, rebuildKpiRollups, bucketWidthMs } from '../../src/modules/cases/kpi/index.js';
+import { foldKpiRollups, kpiTable, rebuildKpiRollups, bucketWidthMs } from '../../src/modules/cases/kpi/index.js';
 import { runSlaScan } from '../../src/modules/cases/scheduler/index.js';
 import { computeKpis, defaultCalendar, groupKpis, type CaseSummary, type KpiValues } from '../../src/modules/cases/sla/index.js';
 import { testConfig } from '../helpers/app.js';
@@ -68,7 +68,6 @@ beforeAll(async () => {
   plDept = await createTestDepartment(t.db, { code: 'KPI-PL-CGJ', name: '盘龙区城管局', regionCode: city.panlong.code });
   const deps = { db: t.db, config: testConfig(), now: () => clock };
   app = await buildApp({ db: t.db, config: deps.config, logger: false, now: deps.now });
-  await app.register(async (s) => kpiRoutes(s, deps));
   await app.ready();
   const as = async (k: string, g: Parameters<typeof actAs>[1]) => (who[k] = (await actAs(t.db, g, { name: k })).headers);
   await as('analyst', { role: 'analyst', regionCode: city.city.code });

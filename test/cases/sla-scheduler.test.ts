@@ -89,7 +89,7 @@ describe('warnings and overdue (a 2-working-hour sign-for clock from Mon 09:00)'
     expect(ev).toHaveLength(1);
     expect(ev[0]).toMatchObject({ actor_type: 'system', actor_name: 'sla-scheduler', data: { step: 'sign_for', dueAt: sh('2025-03-17T11:00:00').toISOString() } });
     expect(await audits(k.id, 'case.sla_warning')).toEqual([{ actor_type: 'system', actor_name: 'sla-scheduler' }]);
-    const n = await outbox('notification.send', k.publicId);
+    const n = (await outbox('notification.send', k.publicId)).filter((x) => x.payload.template === 'case.deadline_warning');
     expect(n).toHaveLength(1);
     expect(n[0]!.payload).toMatchObject({ template: 'case.deadline_warning', userIds: [users.handler] });
     expect(n[0]!.payload.params).toMatchObject({ publicId: k.publicId, step: '签收', deadline: '2025-03-17 11:00' });

@@ -260,19 +260,21 @@ describe('the closed loop', () => {
       const k = (await post(w.resident, '/api/cases', { channel: 'web', categoryCode: 'CITY.MATERIAL_PILE', description: '乱堆建材', location: w.inGrid })).json().case;
       await post(w.streetOp, `/api/cases/${k.id}/accept`, {});
       const d = (await post(w.streetOp, `/api/cases/${k.id}/dispatch`, { leadDepartmentId: w.dept.cgj })).json();
-      // Level 3, working hours: handle within 40 working hours = 5 working days.
+      // Level 3, working hours (7 a day: 09:00–12:00, 13:30–17:30): handle within 40 working
+      // hours from Monday 10:00 = 6 h on Monday, 4 × 7 h Tue–Fri, 6 h the next Monday → 16:30.
       expect(d.deadlines.mode).toBe('working');
-      expect(d.deadlines.handle.dueAt).toBe('2026-03-09T02:00:00.000Z');
+      expect(d.deadlines.handle.dueAt).toBe('2026-03-09T08:30:00.000Z');
       await post(w.handler, `/api/cases/${k.id}/sign-for`, {});
       now = new Date('2026-03-02T03:00:00Z');
       let r = await post(w.handler, `/api/cases/${k.id}/suspend`, {});
       expect(r.statusCode).toBe(400);
       r = await post(w.handler, `/api/cases/${k.id}/suspend`, { reason: '等待产权人到场' });
       expect(r.json().state).toBe('suspended');
-      now = new Date('2026-03-03T03:00:00Z'); // one working day later
+      now = new Date('2026-03-03T03:00:00Z'); // one working day (7 working hours) later
       r = await post(w.handler, `/api/cases/${k.id}/resume`, {});
       expect(r.json().state).toBe('signed');
-      expect(r.json().deadlines.handle.dueAt).toBe('2026-03-10T02:00:00.000Z');
+      // Moved by the 7 working hours suspended: 1 h on Monday 03-09, 6 h on Tuesday → 16:30.
+      expect(r.json().deadlines.handle.dueAt).toBe('2026-03-10T08:30:00.000Z');
       expect(r.json().suspendedMs).toBe(86_400_000);
       r = await post(w.handler, `/api/cases/${k.id}/request-extension`, { hours: 8, reason: '需要采购材料' });
       expect(r.statusCode, r.body).toBe(200);
@@ -281,7 +283,8 @@ describe('the closed loop', () => {
       expect(r.statusCode).toBe(409);
       r = await post(w.streetOp, `/api/cases/${k.id}/decide-extension`, { approve: true });
       expect(r.statusCode, r.body).toBe(200);
-      expect(r.json().deadlines.handle.dueAt).toBe('2026-03-11T02:00:00.000Z');
+      // 8 more working hours: 1 h on Tuesday, all 7 h of Wednesday → Wednesday 17:30.
+      expect(r.json().deadlines.handle.dueAt).toBe('2026-03-11T09:30:00.000Z');
       expect(r.json().pendingExtension).toBeNull();
       now = new Date('2026-03-12T02:00:00Z');
       r = await post(w.handler, `/api/cases/${k.id}/request-extension`, { hours: 8, reason: '太晚了' });

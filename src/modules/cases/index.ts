@@ -9,6 +9,8 @@ import { caseRoutes } from './cases.routes.js';
 import { seedRoutingRules, seedTaxonomy } from './cases.seed.js';
 import { ACTIONS } from './cases.states.js';
 import { registerCaseImportCommands } from './import311/index.js';
+import { KPI_AUDIT_VERBS, kpiRoutes, kpiRollupBackground } from './kpi/index.js';
+import { SLA_AUDIT_VERBS, slaBackground, slaOnReady } from './scheduler/index.js';
 
 export { PUBLIC_ID_PREFIX, intake, runAction, runActionInTx, visibleCase, withIdempotency, validateAttributes, type IntakeInput, type IntakeResult } from './cases.service.js';
 export { seedTaxonomy, seedRoutingRules, TAXONOMY } from './cases.seed.js';
@@ -31,10 +33,20 @@ export const manifest: ModuleManifest = {
     'routing_rule.update',
     'routing_rule.delete',
     'case.import',
+    ...SLA_AUDIT_VERBS,
+    ...KPI_AUDIT_VERBS,
   ],
   async routes(app, deps) {
     await caseRoutes(app, deps);
     await categoryRoutes(app, deps);
+    await kpiRoutes(app, deps);
+  },
+  onReady: slaOnReady,
+  background(deps, log) {
+    const stops = [slaBackground(deps, log), kpiRollupBackground(deps, log)];
+    return async () => {
+      for (const stop of stops) await stop();
+    };
   },
   cli: (program, helpers) => registerCaseImportCommands(program, helpers),
   async seedDemo(db, _ctx, log) {

@@ -33,7 +33,7 @@ export const handleCase = defineCommand({
         verify_warned_at: null,
         verify_overdue_at: null,
       },
-      event: { type: 'handled', departmentId: k.lead_department_id, data: { summary: b.summary, attachmentIds: ids }, publicText: '已处置，待核查' },
+      event: { type: 'handled', departmentId: k.lead_department_id, data: { summary: b.summary, attachmentIds: ids, handleDueAt: k.handle_due_at }, publicText: '已处置，待核查' },
       notify: { reporters: true },
     };
   },

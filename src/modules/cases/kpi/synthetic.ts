@@ -1,0 +1,271 @@
+/**
+ * Synthetic data for the benchmark (`kpi.dashboard` vs `kpi.naive`): a region tree and N cases with
+ * their timeline, facts and rollups, generated in bulk with INSERT … SELECT over generate_series
+ * (no per-case round trip). The cases follow the simple path reported → accepted → dispatched →
+ * handled → closed → callback, stopping early for a share of them, so they have no rework,
+ * reopen or suspension; their facts are computed in SQL with the definitions of facts.ts for that
+ * path, except working handling time, approximated as 7/24 of the elapsed time (refoldAllCases
+ * recomputes it exactly on the calendar).
+ */
+import { systemActor } from '../../../platform/actor.js';
+import type { Database, Sql } from '../../../platform/db.js';
+import { kpiSummary } from './kpi.service.js';
+import { rebuildRollups } from './kpi.repository.js';
+
+export interface SyntheticRegionOptions {
+  /** 4-digit city prefix of the codes, e.g. '5301'. */
+  cityPrefix: string;
+  districts: number;
+  streetsPerDistrict: number;
+  communitiesPerStreet: number;
+  gridsPerCommunity: number;
+}
+
+/** A city → district → street → community → grid tree (no boundaries). Returns the city's path. */
+export async function generateSyntheticRegions(db: Database, o: SyntheticRegionOptions): Promise<{ cityId: number; cityPath: string; cityCode: string; regions: number }> {
+  if (!/^[0-9]{4}$/.test(o.cityPrefix)) throw new Error('cityPrefix must be 4 digits');
+  return db.tx(async (tx) => {
+    const city = await tx.query<{ id: number }>(
+      `INSERT INTO region (code, name, level, path, depth) VALUES ($1, $2, 'city', '', 1) RETURNING id`,
+      [`${o.cityPrefix}00000000`, `合成市${o.cityPrefix}`],
+    );
+    const cityId = Number(city.rows[0]!.id);
+    await tx.query(`UPDATE region SET path = '/' || id || '/' WHERE id = $1`, [cityId]);
+    // Each level: one row per (parent, n); the code extends the parent's code in its own digits.
+    const level = async (lvl: string, depth: number, per: number, code: string, name: string) => {
+      await tx.query(
+        `INSERT INTO region (code, name, level, parent_id, path, depth)
+         SELECT ${code}, p.name || ${name}, $1, p.id, '', $2::smallint
+           FROM region p CROSS JOIN generate_series(1, $3::int) AS n
+          WHERE p.path LIKE $4 AND p.depth = $2::smallint - 1`,
+        [lvl, depth, per, `/${cityId}/%`],
+      );
+      await tx.query(
+        `UPDATE region r SET path = p.path || r.id || '/' FROM region p WHERE r.parent_id = p.id AND r.path = '' AND r.depth = $1::smallint`,
+        [depth],
+      );
+    };
+    await level('district', 2, o.districts, `substr(p.code, 1, 4) || lpad(n::text, 2, '0') || '000000'`, `'区' || n`);
+    await level('street', 3, o.streetsPerDistrict, `substr(p.code, 1, 6) || lpad(n::text, 3, '0') || '000'`, `'街道' || n`);
+    await level('community', 4, o.communitiesPerStreet, `substr(p.code, 1, 9) || lpad(n::text, 3, '0')`, `'社区' || n`);
+    if (o.gridsPerCommunity > 0) await level('grid', 5, o.gridsPerCommunity, `p.code || lpad(n::text, 3, '0')`, `'网格' || n`);
+    const n = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM region WHERE path LIKE $1`, [`/${cityId}/%`]);
+    return { cityId, cityPath: `/${cityId}/`, cityCode: `${o.cityPrefix}00000000`, regions: n.rows[0]!.n };
+  });
+}
+
+export interface SyntheticOptions {
+  count: number;
+  /** The city (region path) whose leaf units receive the cases. */
+  cityPath: string;
+  from: Date;
+  to: Date;
+  /** The moment the open cases' clocks are judged against (facts' asOf). */
+  now?: Date;
+  seed?: number;
+  /** Write timeline events too (5–6 per case). Default true. */
+  events?: boolean;
+  /** Cases per transaction. */
+  chunk?: number;
+}
+
+const OPEN = `('reported', 'accepted', 'dispatched', 'returned', 'signed', 'in_progress', 'handled', 'verified', 'suspended')`;
+
+async function ensureCategory(tx: Sql): Promise<string[]> {
+  const r = await tx.query<{ code: string }>(`SELECT code FROM case_category WHERE level = 2 AND active ORDER BY code`);
+  if (r.rows.length > 0) return r.rows.map((x) => x.code);
+  const deadlines = JSON.stringify({ '1': { mode: 'calendar', sign_for: 1, handle: 8, verify: 4 }, '2': { mode: 'working', sign_for: 2, handle: 24, verify: 8 }, '3': { mode: 'working', sign_for: 4, handle: 48, verify: 16 } });
+  await tx.query(
+    `INSERT INTO case_category (code, parent_code, level, name_zh, name_en, deadlines) VALUES ('SYN', NULL, 1, '合成', 'Synthetic', $1), ('SYN.GENERIC', 'SYN', 2, '合成事件', 'Synthetic case', $1)
+     ON CONFLICT (code) DO NOTHING`,
+    [deadlines],
+  );
+  return ['SYN.GENERIC'];
+}
+
+/**
+ * N cases spread uniformly over the leaf units of the city and over [from, min(to, now − 7 days)), with their events,
+ * facts and rollups (the rollups are rebuilt from all facts at the end). Returns the case id range.
+ */
+export async function generateSyntheticCases(db: Database, o: SyntheticOptions): Promise<{ firstId: number; lastId: number; events: number; rollupRows: number }> {
+  const now = o.now ?? new Date();
+  const chunk = o.chunk ?? 100_000;
+  const leaves = await db.query<{ id: number; path: string }>(
+    `SELECT r.id, r.path FROM region r WHERE r.path LIKE $1 AND r.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM region c WHERE c.parent_id = r.id) ORDER BY r.id`,
+    [`${o.cityPath}%`],
+  );
+  if (leaves.rows.length === 0) throw new Error(`no regions under ${o.cityPath}`);
+  const cityCode = (await db.query<{ code: string }>('SELECT code FROM region WHERE path = $1', [o.cityPath])).rows[0]!.code;
+  const cats = await db.tx((tx) => ensureCategory(tx));
+  const depts = (await db.query<{ id: number }>('SELECT id FROM department WHERE active ORDER BY id LIMIT 200')).rows.map((x) => Number(x.id));
+  const leafIds = leaves.rows.map((x) => Number(x.id));
+  const leafPaths = leaves.rows.map((x) => x.path);
+  const tag = `${(o.seed ?? 1) % 100000}${Date.now() % 1_000_000}`;
+  let firstId = 0;
+  let lastId = 0;
+  let events = 0;
+  // Every step of a case lies at most 6.1 days after its report (0.2–1.2 h to acceptance, up to 96 h
+  // to handling, 48 h more to the callback): reports stop a week before `now`, so no case carries a
+  // step in the future of the moment its facts are computed for.
+  const end = Math.min(o.to.getTime(), now.getTime() - 7 * 86_400_000);
+  if (end <= o.from.getTime()) throw new Error('the window must start more than a week before now');
+  const span = end - o.from.getTime();
+
+  for (let start = 0; start < o.count; start += chunk) {
+    const n = Math.min(chunk, o.count - start);
+    const ids = await db.tx(async (tx) => {
+      // The facts are built below: the per-event dirty marks would only redo that work.
+      await tx.query(`SELECT set_config('gongzhi.kpi_bulk', 'on', true), set_config('statement_timeout', '0', true)`);
+      await tx.query('SELECT setseed($1)', [(((o.seed ?? 1) + start) % 997) / 997]);
+      const r = await tx.query<{ lo: number; hi: number }>(
+        `WITH g AS (
+           SELECT s, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6
+             FROM generate_series($1::int, $1::int + $2::int - 1) AS s
+         ), leaf AS (
+           SELECT g.*, ($3::bigint[])[1 + (g.r1 * 1e9)::bigint % array_length($3::bigint[], 1)] AS region_id,
+                  ($4::text[])[1 + (g.r1 * 1e9)::bigint % array_length($3::bigint[], 1)] AS region_path,
+                  $6::timestamptz + round(g.r2 * $7::float8) * interval '1 millisecond' AS reported_at,
+                  CASE WHEN g.r3 < 0.02 THEN 'reported' WHEN g.r3 < 0.04 THEN 'not_accepted' WHEN g.r3 < 0.07 THEN 'dispatched'
+                       WHEN g.r3 < 0.10 THEN 'in_progress' WHEN g.r3 < 0.12 THEN 'handled' WHEN g.r3 < 0.30 THEN 'closed' ELSE 'evaluated' END AS state
+             FROM g
+         ), t AS (
+           SELECT leaf.*,
+                  CASE WHEN state NOT IN ('reported', 'not_accepted') THEN reported_at + round((0.2 + r4) * 3600000) * interval '1 millisecond' END AS accepted_at,
+                  round(r5 * 96 * 3600) / 3600.0 AS handle_hours
+             FROM leaf
+         ), ins AS (
+         INSERT INTO case_file (city_code, public_id, state, channel, category_code, response_level, description, region_id, region_path,
+             city_id, district_id, street_id, community_id, grid_id, centre_region_id, centre_path, lead_department_id, deadline_mode,
+             sign_for_due_at, handle_due_at, verify_due_at, satisfaction, reported_at, accepted_at, dispatched_at, signed_at, started_at, handled_at,
+             verified_at, closed_at, evaluated_at, created_at, updated_at)
+         SELECT $5, 'SYN${tag}-' || s, state,
+                (ARRAY['web', 'h5', 'patrol', 'hotline', 'police', 'open311'])[1 + (r6 * 6)::int % 6],
+                ($8::text[])[1 + (r6 * 1e7)::bigint % array_length($8::text[], 1)], 3, '合成案件', region_id, region_path,
+                split_part(region_path, '/', 2)::bigint, NULLIF(split_part(region_path, '/', 3), '')::bigint, NULLIF(split_part(region_path, '/', 4), '')::bigint,
+                NULLIF(split_part(region_path, '/', 5), '')::bigint, NULLIF(split_part(region_path, '/', 6), '')::bigint,
+                COALESCE(NULLIF(split_part(region_path, '/', 4), '')::bigint, split_part(region_path, '/', 2)::bigint),
+                CASE WHEN split_part(region_path, '/', 4) <> '' THEN '/' || split_part(region_path, '/', 2) || '/' || split_part(region_path, '/', 3) || '/' || split_part(region_path, '/', 4) || '/'
+                     ELSE '/' || split_part(region_path, '/', 2) || '/' END,
+                CASE WHEN accepted_at IS NOT NULL AND array_length($9::bigint[], 1) > 0 THEN ($9::bigint[])[1 + (r5 * 1e7)::bigint % array_length($9::bigint[], 1)] END,
+                'working',
+                CASE WHEN state = 'dispatched' THEN accepted_at + interval '4.5 hours' END,
+                CASE WHEN accepted_at IS NOT NULL THEN accepted_at + interval '48.5 hours' END,
+                CASE WHEN state = 'handled' THEN accepted_at + (0.5 + handle_hours + 16) * interval '1 hour' END,
+                CASE WHEN state = 'evaluated' THEN (CASE WHEN r4 < 0.7 THEN 'satisfied' WHEN r4 < 0.9 THEN 'basically_satisfied' ELSE 'dissatisfied' END) END,
+                reported_at, accepted_at,
+                CASE WHEN accepted_at IS NOT NULL THEN accepted_at + interval '0.5 hours' END,
+                CASE WHEN state IN ('in_progress', 'handled', 'closed', 'evaluated') THEN accepted_at + interval '1 hour' END,
+                CASE WHEN state IN ('in_progress', 'handled', 'closed', 'evaluated') THEN accepted_at + interval '1 hour' END,
+                CASE WHEN state IN ('handled', 'closed', 'evaluated') THEN accepted_at + (0.5 + handle_hours) * interval '1 hour' END,
+                CASE WHEN state IN ('closed', 'evaluated') THEN accepted_at + (0.5 + handle_hours + 8) * interval '1 hour' END,
+                CASE WHEN state IN ('closed', 'evaluated') THEN accepted_at + (0.5 + handle_hours + 24) * interval '1 hour' END,
+                CASE WHEN state = 'evaluated' THEN accepted_at + (0.5 + handle_hours + 48) * interval '1 hour' END,
+                reported_at, reported_at
+           FROM t
+         RETURNING id)
+         SELECT min(id) AS lo, max(id) AS hi FROM ins`,
+        [start + 1, n, leafIds, leafPaths, cityCode, o.from, span, cats, depts],
+      );
+      const lo = Number(r.rows[0]!.lo);
+      const hi = Number(r.rows[0]!.hi);
+      const mine = `SYN${tag}-%`;
+      if (o.events !== false) {
+        const ev = await tx.query(
+          `INSERT INTO case_event (city_code, case_id, at, type, from_state, to_state, actor_type, actor_name, department_id, data)
+           SELECT c.city_code, c.id, e.at, e.type, e.from_state, e.to_state, 'system', 'synthetic', e.dept, e.data
+             FROM case_file c
+            CROSS JOIN LATERAL (VALUES
+              (c.reported_at, 'reported', NULL, 'reported', NULL::bigint, jsonb_build_object('channel', c.channel), true),
+              (c.accepted_at, 'accepted', 'reported', 'accepted', NULL, '{}'::jsonb, c.accepted_at IS NOT NULL),
+              (c.reported_at + interval '1 hour', 'not_accepted', 'reported', 'not_accepted', NULL, '{}'::jsonb, c.state = 'not_accepted'),
+              (c.dispatched_at, 'dispatched', 'accepted', 'dispatched', c.lead_department_id, '{}'::jsonb, c.dispatched_at IS NOT NULL),
+              (c.handled_at, 'handled', 'in_progress', 'handled', c.lead_department_id, jsonb_build_object('handleDueAt', c.handle_due_at), c.handled_at IS NOT NULL),
+              (c.closed_at, 'closed', 'verified', 'closed', NULL, '{}'::jsonb, c.closed_at IS NOT NULL),
+              (c.evaluated_at, 'callback', 'closed', 'evaluated', NULL, jsonb_build_object('satisfaction', c.satisfaction), c.evaluated_at IS NOT NULL)
+            ) AS e(at, type, from_state, to_state, dept, data, present)
+            WHERE c.id BETWEEN $1 AND $2 AND c.public_id LIKE $3 AND e.present`,
+          [lo, hi, mine],
+        );
+        events += ev.rowCount;
+      }
+      await tx.query(
+        `INSERT INTO case_kpi_fact (city_code, case_id, region_path, day, reported_at, category_code, department_id, channel, intake, decided, accepted, due,
+             disposed, on_time_num, on_time_den, closed, reworked, ever_closed, reopened, cb_satisfied, cb_basic, cb_dissatisfied, ht_excluded,
+             ht_working_ms, ht_elapsed_ms, backlog, overdue, handled_deadline, as_of)
+         SELECT c.city_code, c.id, c.region_path, (c.reported_at AT TIME ZONE 'Asia/Shanghai')::date, c.reported_at, c.category_code, c.lead_department_id, c.channel,
+                1, (c.accepted_at IS NOT NULL OR c.state = 'not_accepted')::int, (c.accepted_at IS NOT NULL)::int, (c.accepted_at IS NOT NULL)::int,
+                (c.handled_at IS NOT NULL)::int, (c.handled_at IS NOT NULL AND c.handled_at <= c.handle_due_at)::int,
+                (c.accepted_at IS NOT NULL AND c.handle_due_at IS NOT NULL AND (c.handled_at IS NOT NULL OR c.handle_due_at < $3))::int,
+                (c.closed_at IS NOT NULL)::int, 0, (c.closed_at IS NOT NULL)::int, 0,
+                COALESCE(c.satisfaction = 'satisfied', false)::int, COALESCE(c.satisfaction = 'basically_satisfied', false)::int,
+                COALESCE(c.satisfaction = 'dissatisfied', false)::int, 0,
+                CASE WHEN c.handled_at IS NOT NULL THEN round(extract(epoch FROM c.handled_at - c.accepted_at) * 1000 * 7 / 24)::bigint END,
+                CASE WHEN c.handled_at IS NOT NULL THEN round(extract(epoch FROM c.handled_at - c.accepted_at) * 1000)::bigint END,
+                (c.state IN ${OPEN})::int,
+                COALESCE(c.state IN ${OPEN} AND CASE c.state WHEN 'dispatched' THEN COALESCE(c.sign_for_due_at, c.handle_due_at)
+                    WHEN 'signed' THEN c.handle_due_at WHEN 'in_progress' THEN c.handle_due_at WHEN 'handled' THEN c.verify_due_at END < $3, false)::int,
+                CASE WHEN c.handled_at IS NOT NULL THEN c.handle_due_at END, $3
+           FROM case_file c WHERE c.id BETWEEN $1 AND $2 AND c.public_id LIKE $4`,
+        [lo, hi, now, mine],
+      );
+      return { lo, hi };
+    });
+    if (firstId === 0) firstId = ids.lo;
+    lastId = ids.hi;
+  }
+  const rollupRows = await db.tx(async (tx) => {
+    await tx.query(`SELECT set_config('statement_timeout', '0', true)`);
+    return rebuildRollups(tx);
+  });
+  return { firstId, lastId, events, rollupRows };
+}
+
+/**
+ * The command-centre answer by a plain aggregate over the case table (the benchmark's ceiling):
+ * intake today and in the window, disposal / on-time / satisfaction rates, open and overdue. Valid
+ * as a reference for cases without rework or reopen (the synthetic ones): it reads handled_at as
+ * the first handling and case_file.satisfaction as the only callback.
+ */
+export async function kpiDashboardNaive(sql: Sql, q: { regionPath: string; fromDay: string; toDay: string; today: string; now: Date }) {
+  const r = await sql.query<Record<string, number>>(
+    `WITH c AS (SELECT *, (reported_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM case_file WHERE region_path LIKE $1)
+     SELECT count(*) FILTER (WHERE day = $4::date)::int AS intake_today,
+            count(*) FILTER (WHERE day BETWEEN $2::date AND $3::date)::int AS intake,
+            count(*) FILTER (WHERE day BETWEEN $2::date AND $3::date AND merged_into IS NULL AND accepted_at IS NOT NULL AND handled_at IS NOT NULL)::int AS disposed,
+            count(*) FILTER (WHERE day BETWEEN $2::date AND $3::date AND merged_into IS NULL AND accepted_at IS NOT NULL)::int AS due,
+            count(*) FILTER (WHERE day BETWEEN $2::date AND $3::date AND merged_into IS NULL AND accepted_at IS NOT NULL AND handled_at <= handle_due_at)::int AS on_time_num,
+            count(*) FILTER (WHERE day BETWEEN $2::date AND $3::date AND merged_into IS NULL AND accepted_at IS NOT NULL AND handle_due_at IS NOT NULL
+                              AND (handled_at IS NOT NULL OR handle_due_at < $5))::int AS on_time_den,
+            count(*) FILTER (WHERE day BETWEEN $2::date AND $3::date AND satisfaction IN ('satisfied', 'basically_satisfied'))::int AS sat,
+            count(*) FILTER (WHERE day BETWEEN $2::date AND $3::date AND satisfaction IS NOT NULL)::int AS answered,
+            count(*) FILTER (WHERE state IN ${OPEN} AND merged_into IS NULL)::int AS open,
+            count(*) FILTER (WHERE state IN ${OPEN} AND CASE state WHEN 'dispatched' THEN COALESCE(sign_for_due_at, handle_due_at)
+                    WHEN 'signed' THEN handle_due_at WHEN 'in_progress' THEN handle_due_at WHEN 'handled' THEN verify_due_at END < $5)::int AS overdue
+       FROM c`,
+    [`${q.regionPath}%`, q.fromDay, q.toDay, q.today, q.now],
+  );
+  const x = r.rows[0]!;
+  return {
+    intakeToday: x.intake_today!,
+    intake: x.intake!,
+    disposal: { numerator: x.disposed!, denominator: x.due! },
+    onTime: { numerator: x.on_time_num!, denominator: x.on_time_den! },
+    satisfaction: { numerator: x.sat!, denominator: x.answered! },
+    open: x.open!,
+    overdue: x.overdue!,
+  };
+}
+
+/** The same answer from the rollups, as the dashboard endpoint computes it (system actor, no HTTP). */
+export async function kpiDashboardFast(sql: Sql, q: { regionCode: string; fromDay: string; toDay: string; now: Date }) {
+  const s = await kpiSummary(sql, systemActor('bench'), { region: q.regionCode, from: q.fromDay, to: q.toDay }, q.now);
+  return {
+    intakeToday: s.intakeToday,
+    intake: s.intake,
+    disposal: { numerator: s.disposalRate.numerator, denominator: s.disposalRate.denominator },
+    onTime: { numerator: s.onTimeRate.numerator, denominator: s.onTimeRate.denominator },
+    satisfaction: { numerator: s.satisfactionRate.numerator, denominator: s.satisfactionRate.denominator },
+    open: s.open,
+    overdue: s.overdue,
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The benchmark's synthetic data: the dashboard from rollups gives the same answer as the naive
+ * aggregate over the case table, and the facts the generator writes in SQL are the ones the fold
+ * computes from the generated rows and timelines (working handling time aside: approximated).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedTaxonomy } from '../../src/modules/cases/index.js';
+import { generateSyntheticCases, generateSyntheticRegions, kpiDashboardFast, kpiDashboardNaive, refoldAllCases } from '../../src/modules/cases/kpi/index.js';
+import { defaultCalendar } from '../../src/modules/cases/sla/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDepartment } from '../helpers/identity.js';
+
+let t: TestDatabase;
+let tree: Awaited<ReturnType<typeof generateSyntheticRegions>>;
+const now = new Date('2025-06-30T04:00:00Z');
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await seedTaxonomy(t.db);
+  tree = await generateSyntheticRegions(t.db, { cityPrefix: '5314', districts: 2, streetsPerDistrict: 2, communitiesPerStreet: 2, gridsPerCommunity: 2 });
+  await createTestDepartment(t.db, { code: 'SYN-D1', regionCode: tree.cityCode });
+  await createTestDepartment(t.db, { code: 'SYN-D2', regionCode: tree.cityCode });
+}, 300_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('generateSyntheticCases', () => {
+  it('builds a region tree and cases, events, facts and rollups', async () => {
+    expect(tree.regions).toBe(1 + 2 + 4 + 8 + 16);
+    const g = await generateSyntheticCases(t.db, { count: 600, cityPath: tree.cityPath, from: new Date('2025-05-01T00:00:00+08:00'), to: new Date('2025-06-23T12:00:00+08:00'), now, seed: 3, chunk: 250 });
+    expect(g.lastId - g.firstId + 1).toBeGreaterThanOrEqual(600);
+    expect(g.events).toBeGreaterThan(600 * 3);
+    const n = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM case_kpi_fact');
+    expect(n.rows[0]!.n).toBe(600);
+    // The bulk load leaves nothing for the fold to do.
+    expect((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM kpi_dirty_case')).rows[0]!.n).toBe(0);
+  });
+
+  it('the dashboard from rollups equals the naive aggregate over the case table', async () => {
+    for (const [fromDay, toDay] of [['2025-06-01', '2025-06-30'], ['2025-05-01', '2025-06-30'], ['2025-06-20', '2025-06-20']]) {
+      const fast = await kpiDashboardFast(t.db, { regionCode: tree.cityCode, fromDay: fromDay!, toDay: toDay!, now });
+      const naive = await kpiDashboardNaive(t.db, { regionPath: tree.cityPath, fromDay: fromDay!, toDay: toDay!, today: '2025-06-30', now });
+      expect(fast).toEqual(naive);
+      expect(fast.intake).toBeGreaterThan(0);
+    }
+  });
+
+  it('the facts written in SQL equal the ones the fold computes from the rows and timelines (counters)', async () => {
+    const counters = `case_id, day, intake, decided, accepted, due, disposed, on_time_num, on_time_den, closed, reworked, ever_closed, reopened,
+      cb_satisfied, cb_basic, cb_dissatisfied, ht_excluded, ht_elapsed_ms, backlog, overdue, handled_deadline`;
+    const before = (await t.db.query(`SELECT ${counters} FROM case_kpi_fact ORDER BY case_id`)).rows;
+    const r = await refoldAllCases(t.db, now, defaultCalendar());
+    expect(r.cases).toBe(600);
+    const after = (await t.db.query(`SELECT ${counters} FROM case_kpi_fact ORDER BY case_id`)).rows;
+    expect(after).toEqual(before);
+  });
+});
