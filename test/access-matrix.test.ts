@@ -7,6 +7,7 @@
  * wrapped so the hook is in place before the first route is added.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -77,7 +78,13 @@ beforeAll(async () => {
     actors[role] = { id: u.id, phone: u.phone, headers: await sessionHeaders(t.db, u.id) };
   }
   registered.length = 0;
-  app = await buildTestApp(t.db, { config: { demo: true } });
+  // Files (attachments) go to a temporary data folder, never into the working tree; the web app
+  // is served from a stand-in build so its routes answer as they do in production.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gongzhi-matrix-'));
+  fs.mkdirSync(path.join(tmp, 'web'), { recursive: true });
+  fs.writeFileSync(path.join(tmp, 'web', 'index.html'), '<!doctype html><title>gongzhi</title>');
+  process.env.GONGZHI_WEB_DIST = path.join(tmp, 'web');
+  app = await buildTestApp(t.db, { config: { demo: true, dataDir: path.join(tmp, 'data') } });
   let n = 0;
   const memo = new Map<string, Promise<unknown>>();
   env = {
