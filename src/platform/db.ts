@@ -31,6 +31,12 @@ export interface Database extends Sql {
    * transaction they are given.
    */
   tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Run fn on one connection held for its whole duration, outside any transaction: for what is
+   * tied to a session, like an advisory lock and the statements that run under it. Keep it short,
+   * it holds a pool connection; do not call db.tx or db.session from inside fn.
+   */
+  session<T>(fn: (s: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /** PGlite only: the data directory as a tarball (for backup). */
   dumpDataDir?(): Promise<Blob>;
@@ -103,6 +109,19 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
         client.release(broken instanceof Error ? broken : undefined);
       }
     },
+    async session<T>(fn: (s: Sql) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await fn(wrap(client));
+      } catch (e) {
+        // A session left inside a transaction or holding locks must not go back to the pool.
+        broken = e instanceof Error ? e : new Error(String(e));
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    },
     async close() {
       await pool.end();
     },
@@ -133,11 +152,17 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   }
   // PGlite is one connection: its own mutex runs a transaction's statements without interleaving
   // other callers' queries (tested in db.test.ts).
-  type Q = { query: (t: string, p?: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number }>; exec: (s: string) => Promise<unknown> };
+  type Q = {
+    query: (t: string, p?: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number; command?: string }>;
+    exec: (s: string) => Promise<unknown>;
+  };
   const wrap = (c: Q): Sql => ({
     async query<R>(text: string, params?: readonly unknown[]) {
       const r = await c.query(text, params as unknown[] | undefined);
-      return { rows: r.rows as R[], rowCount: r.affectedRows ?? r.rows.length };
+      // As pg counts: rows returned by a SELECT, rows affected by INSERT/UPDATE/DELETE (PGlite
+      // reports affectedRows 0 for a SELECT).
+      const rowCount = r.command === 'SELECT' || r.affectedRows === undefined ? r.rows.length : r.affectedRows;
+      return { rows: r.rows as R[], rowCount };
     },
     async exec(script: string) {
       await c.exec(script);
@@ -149,6 +174,18 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     ...base,
     async tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       return db.transaction(async (t) => fn(wrap(t as unknown as Q)));
+    },
+    async session<T>(fn: (s: Sql) => Promise<T>): Promise<T> {
+      // PGlite is one connection already; what a session needs is that no other caller's query
+      // runs between fn's statements. Its transaction mutex gives that: end the transaction it
+      // opens at once, let fn run as a plain session, and open an empty one for its COMMIT. (If
+      // fn throws, PGlite's ROLLBACK ends whatever fn left open.)
+      return db.transaction(async (t) => {
+        await t.exec('COMMIT');
+        const out = await fn(wrap(t as unknown as Q));
+        await t.exec('BEGIN');
+        return out;
+      });
     },
     async close() {
       try {

@@ -43,45 +43,51 @@ export interface MigrateResult {
 export async function migrate(db: Database, opts: { dir?: string; log?: (msg: string) => void } = {}): Promise<MigrateResult> {
   const migrations = listMigrations(opts.dir);
   const log = opts.log ?? (() => {});
-  await db.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK_KEY]);
-  try {
-    await db.exec(`CREATE TABLE IF NOT EXISTS schema_migration (
-      version integer PRIMARY KEY,
-      name text NOT NULL,
-      checksum text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
-    const { rows } = await db.query<{ version: number; name: string; checksum: string }>(
-      'SELECT version, name, checksum FROM schema_migration ORDER BY version',
-    );
-    const done = new Map(rows.map((r) => [r.version, r]));
-    const applied: string[] = [];
-    for (const m of migrations) {
-      const prev = done.get(m.version);
-      if (prev) {
-        if (prev.checksum !== m.checksum) {
-          throw new AppError(
-            'migration_failed',
-            `Migration ${m.file} was changed after it was applied (checksum differs). Add a new migration instead of editing an applied one.`,
-          );
+  // An advisory lock belongs to the connection that took it: the lock, every migration and the
+  // unlock run on one session (through a pool they could land on three different connections,
+  // and the unlock would leave the lock held by an idle pooled connection).
+  return db.session(async (s) => {
+    await s.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK_KEY]);
+    try {
+      await s.exec(`CREATE TABLE IF NOT EXISTS schema_migration (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        checksum text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+      const { rows } = await s.query<{ version: number; name: string; checksum: string }>(
+        'SELECT version, name, checksum FROM schema_migration ORDER BY version',
+      );
+      const done = new Map(rows.map((r) => [r.version, r]));
+      const applied: string[] = [];
+      for (const m of migrations) {
+        const prev = done.get(m.version);
+        if (prev) {
+          if (prev.checksum !== m.checksum) {
+            throw new AppError(
+              'migration_failed',
+              `Migration ${m.file} was changed after it was applied (checksum differs). Add a new migration instead of editing an applied one.`,
+            );
+          }
+          continue;
         }
-        continue;
+        log(`applying ${m.file}`);
+        try {
+          await s.exec('BEGIN');
+          await s.exec(m.sql);
+          await s.query('INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+          await s.exec('COMMIT');
+        } catch (e) {
+          await s.exec('ROLLBACK').catch(() => {});
+          throw new AppError('migration_failed', `Migration ${m.file} failed: ${(e as Error).message}`);
+        }
+        applied.push(m.file);
       }
-      log(`applying ${m.file}`);
-      try {
-        await db.tx(async (tx) => {
-          await tx.exec(m.sql);
-          await tx.query('INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
-        });
-      } catch (e) {
-        throw new AppError('migration_failed', `Migration ${m.file} failed: ${(e as Error).message}`);
-      }
-      applied.push(m.file);
+      return { applied, alreadyApplied: done.size };
+    } finally {
+      await s.query(`SELECT pg_advisory_unlock($1)`, [MIGRATION_LOCK_KEY]);
     }
-    return { applied, alreadyApplied: done.size };
-  } finally {
-    await db.query(`SELECT pg_advisory_unlock($1)`, [MIGRATION_LOCK_KEY]);
-  }
+  });
 }
 
 /** Pending migrations (for /readyz). */

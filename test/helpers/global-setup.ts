@@ -30,12 +30,22 @@ export default async function setup(project: TestProject): Promise<void> {
     try {
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [tpl]);
       if (exists.rows.length === 0) {
-        await admin.exec(`CREATE DATABASE ${tpl}`);
-        const db = await openDatabase({ databaseUrl: withDb(url, tpl), poolMax: 1 });
+        // Built under a temporary name and renamed when complete: a run that died half-way, or
+        // two runs starting together, never leave a half-migrated template behind.
+        const building = `${tpl}_b${crypto.randomBytes(4).toString('hex')}`;
+        await admin.exec(`CREATE DATABASE ${building}`);
         try {
-          await migrate(db);
-        } finally {
-          await db.close();
+          const db = await openDatabase({ databaseUrl: withDb(url, building), poolMax: 1 });
+          try {
+            await migrate(db);
+          } finally {
+            await db.close();
+          }
+          await admin.exec(`ALTER DATABASE ${building} RENAME TO ${tpl}`);
+        } catch (e) {
+          await admin.exec(`DROP DATABASE IF EXISTS ${building}`);
+          const raced = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [tpl]);
+          if (raced.rows.length === 0) throw e;
         }
       }
     } finally {

@@ -1,0 +1,108 @@
+/**
+ * What must be the same on both engines, and the session that migrations run in: the code above
+ * the db client must never learn which engine it has.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/platform/db.js';
+import { listMigrations, migrate } from '../../src/platform/migrate.js';
+import { createTestDatabase, testEngine, type TestDatabase } from '../helpers/db.js';
+import { withDb } from '../helpers/global-setup.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await t.db.exec('CREATE TABLE rc (v int)');
+});
+afterAll(async () => t?.close());
+
+describe('database client: one behaviour on both engines', () => {
+  it('rowCount: rows returned by a SELECT, rows affected by INSERT/UPDATE/DELETE', async () => {
+    expect((await t.db.query('INSERT INTO rc VALUES (1), (2), (3)')).rowCount).toBe(3);
+    expect((await t.db.query('SELECT v FROM rc WHERE v > 1')).rowCount).toBe(2);
+    expect((await t.db.query('SELECT v FROM rc WHERE v > 10')).rowCount).toBe(0);
+    expect((await t.db.query('UPDATE rc SET v = v + 10 WHERE v >= 2')).rowCount).toBe(2);
+    expect((await t.db.query('UPDATE rc SET v = 0 WHERE v > 1000')).rowCount).toBe(0);
+    expect((await t.db.query('DELETE FROM rc WHERE v = 1 RETURNING v')).rowCount).toBe(1);
+    await t.db.tx(async (tx) => {
+      expect((await tx.query('SELECT v FROM rc')).rowCount).toBe(2);
+      expect((await tx.query('DELETE FROM rc')).rowCount).toBe(2);
+    });
+  });
+
+  it('bigint and count(*) come back as numbers; numeric stays a string', async () => {
+    const r = await t.db.query<{ n: unknown; b: unknown; d: unknown }>(`SELECT (SELECT count(*) FROM rc WHERE false) AS n, 9007199254740991::bigint AS b, 1.50::numeric AS d`);
+    expect(r.rows[0]).toEqual({ n: 0, b: 9007199254740991, d: '1.50' });
+  });
+
+  it('session: statements run on one connection, and nothing from outside runs in between', async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inSession = new Promise<void>((r) => (entered = r));
+    const session = t.db.session(async (s) => {
+      const a = await s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      order.push('session start');
+      entered();
+      await gate;
+      const b = await s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      order.push('session end');
+      return [a.rows[0]!.pid, b.rows[0]!.pid];
+    });
+    await inSession;
+    const outside = t.db.query('SELECT 1').then(() => order.push('outside'));
+    // On PGlite the outside query waits for the session; on PostgreSQL it runs on another connection.
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const [pidA, pidB] = await session;
+    await outside;
+    expect(pidA).toBe(pidB);
+    if (testEngine() === 'pglite') expect(order).toEqual(['session start', 'session end', 'outside']);
+  });
+
+  it('session: an error leaves no transaction open behind it', async () => {
+    await expect(
+      t.db.session(async (s) => {
+        await s.exec('BEGIN');
+        await s.query('INSERT INTO rc VALUES (42)');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const r = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM rc WHERE v = 42');
+    expect(r.rows[0]!.n).toBe(0);
+    // And the database is usable afterwards, in and out of transactions.
+    await t.db.tx((tx) => tx.query('INSERT INTO rc VALUES (43)'));
+    expect((await t.db.query('SELECT v FROM rc WHERE v = 43')).rowCount).toBe(1);
+  });
+
+  it('migrate holds no advisory lock once it returns', async () => {
+    await migrate(t.db);
+    const r = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`);
+    expect(r.rows[0]!.n).toBe(0);
+  });
+});
+
+describe.runIf(testEngine() === 'pg')('migrations under the advisory lock (PostgreSQL)', () => {
+  it('two servers migrating one empty database at once: every migration is applied exactly once', async () => {
+    const base = process.env.DATABASE_URL!;
+    const name = `gongzhi_mig_${process.pid}`;
+    const admin = await openDatabase({ databaseUrl: base, poolMax: 1 });
+    await admin.exec(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.exec(`CREATE DATABASE ${name}`);
+    const a = await openDatabase({ databaseUrl: withDb(base, name), poolMax: 3 });
+    const b = await openDatabase({ databaseUrl: withDb(base, name), poolMax: 3 });
+    try {
+      const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
+      const all = listMigrations().map((m) => m.file);
+      expect([...ra.applied, ...rb.applied].sort()).toEqual(all);
+      expect(ra.applied.length === 0 || rb.applied.length === 0).toBe(true);
+      const rows = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migration');
+      expect(rows.rows[0]!.n).toBe(all.length);
+    } finally {
+      await a.close();
+      await b.close();
+      await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+    }
+  });
+});
