@@ -14,7 +14,8 @@ async function main(): Promise<void> {
     }
     if (isAppError(e)) {
       process.stderr.write(`gongzhi: ${e.message}\n`);
-      process.exitCode = e.status >= 500 ? 1 : 2;
+      // A bad configuration is the operator's input, like a bad argument: exit 2.
+      process.exitCode = e.status >= 500 && e.code !== 'config_invalid' ? 1 : 2;
       return;
     }
     const typed = e as { code?: unknown; exitCode?: unknown; message?: string };

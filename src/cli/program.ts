@@ -2,12 +2,11 @@
  * The `gongzhi` command line, built (never run) here so tests can drive it; gongzhi.ts runs it. Thin: parse, open the database, call a module's service, print.
  * Modules add their own commands through their manifest's `cli`.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { systemActor } from '../platform/actor.js';
 import { loadConfig, type Config } from '../platform/config.js';
 import { cliCtx } from '../platform/context.js';
 import { openDatabase, type Database } from '../platform/db.js';
-import { isAppError } from '../platform/errors.js';
 import { migrate } from '../platform/migrate.js';
 import { MODULES } from '../modules/registry.js';
 import type { CliHelpers } from '../modules/types.js';

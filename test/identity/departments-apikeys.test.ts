@@ -18,7 +18,7 @@ let wuhuaAdmin: SessionHeaders;
 let wuhuaOperator: SessionHeaders;
 let resident: SessionHeaders;
 let deps: { city: number; wh: number; pl: number; whStreet: number };
-let clock = new Date('2025-05-01T00:00:00Z');
+const clock = new Date('2025-05-01T00:00:00Z');
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -4,7 +4,7 @@
  * because the embedded engine is one connection and a long transaction stalls every request.
  */
 import { ROLES, type Actor, type Role } from '../../platform/actor.js';
-import { inTx, type Ctx, type TxCtx } from '../../platform/context.js';
+import { inTx, type Ctx } from '../../platform/context.js';
 import type { Database, Sql } from '../../platform/db.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import { diff, recordAudit } from '../audit/index.js';

@@ -8,6 +8,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { recordAudit } from '../audit/index.js';
 import { inTx, type Ctx } from '../../platform/context.js';
+import { invalidateLocateIndex } from './locate.js';
 import type { Database } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { levelDepth, normalizeCode, parentCodeOf, parseLevel, type Level } from './codes.js';
@@ -40,6 +41,12 @@ export function parseChangeLog(text: string): DivisionChange[] {
 }
 
 export async function applyDivisionChanges(db: Database, ctx: Ctx, changes: DivisionChange[], effective: string): Promise<ChangeSummary> {
+  const out = await applyInTx(db, ctx, changes, effective);
+  invalidateLocateIndex(db);
+  return out;
+}
+
+function applyInTx(db: Database, ctx: Ctx, changes: DivisionChange[], effective: string): Promise<ChangeSummary> {
   return inTx(db, ctx, async (c) => {
     const tx = c.tx;
     const out: ChangeSummary = { recoded: [], renamed: [], created: [], retired: [] };

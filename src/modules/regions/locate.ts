@@ -55,6 +55,16 @@ export async function getLocateIndex(db: Database, via: Sql = db): Promise<Locat
   return (await p).index;
 }
 
+/**
+ * Regions changed (a command committed): the next lookup re-reads the revision and rebuilds.
+ * Every command that writes regions calls this after its commit, so this process never serves a
+ * stale chain; other nodes catch up within REVISION_CHECK_MS.
+ */
+export function invalidateLocateIndex(db: Database): void {
+  const s = states.get(db);
+  if (s) s.checkedAt = 0;
+}
+
 /** Build (or rebuild) the index now: at server start and after an import commits. */
 export async function refreshLocateIndex(db: Database): Promise<LocateIndex> {
   return (await build(db)).index;

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { recordAudit } from '../audit/index.js';
 import { inTx, type Ctx } from '../../platform/context.js';
+import { invalidateLocateIndex } from './locate.js';
 import type { Database } from '../../platform/db.js';
 import { gridCode, microgridCode, parseLevel, type Level } from './codes.js';
 import { toWkt, type MultiPolygon } from './geometry.js';
@@ -241,6 +242,7 @@ export async function seedDemoRegions(db: Database, ctx: Ctx, log: (m: string) =
     }
     await recordAudit(c, { action: 'regions.seed_demo', targetType: 'region', targetId: CITY_CODE, regionId: city.id, after: { units, staff: staffCount, boundaries: 'generated' } });
   });
+  invalidateLocateIndex(db);
   const ms = Date.now() - t0;
   log(`regions: seeded ${all.length} units and ${staffCount} staff in ${(ms / 1000).toFixed(1)} s (boundaries are generated, not official)`);
   return { units, staff: staffCount, ms };

@@ -5,6 +5,7 @@
  */
 import { recordAudit } from '../../audit/index.js';
 import { inTx, type Ctx } from '../../../platform/context.js';
+import { invalidateLocateIndex } from '../locate.js';
 import type { Database } from '../../../platform/db.js';
 import { AppError } from '../../../platform/errors.js';
 import { levelDepth, levelOfCode, parentCodeOf, type Level } from '../codes.js';
@@ -50,7 +51,7 @@ const MAX_REPORTED = 200;
 
 export async function importRegions(db: Database, ctx: Ctx, features: ImportFeature[], o: ImportOptions & { source?: string }, progress?: Progress): Promise<ImportSummary> {
   try {
-    return await inTx(db, ctx, async (c) => {
+    const summary = await inTx(db, ctx, async (c) => {
       const tx = c.tx;
       const problems: ImportProblem[] = [];
       const rejected = new Set<ImportFeature>();
@@ -260,6 +261,8 @@ export async function importRegions(db: Database, ctx: Ctx, features: ImportFeat
       if (o.dryRun) throw new DryRunDone(s);
       return s;
     });
+    invalidateLocateIndex(db);
+    return summary;
   } catch (e) {
     if (e instanceof DryRunDone) return e.summary;
     throw e;
