@@ -1,13 +1,15 @@
-/** Administration: region import (with the crs choice and the import report), users and grants, API keys. */
+/** Administration: region import (with the crs choice and the import report), users and grants, API keys, the demo mailbox. */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../../api/errors';
 import { useAuth } from '../../app/auth';
 import { createApiKey, createUser, listApiKeys, listUsers, revokeApiKey, type AdminUser, type ApiKey, type Role } from '../identity/api';
 import { importRegions, type ImportReport } from '../regions/api';
+import { listMailbox, type MailboxItem } from '../notifications/api';
+import { ApiError } from '../../api/client';
 import { Alert, Tabs, fmtTime } from '../shared/ui';
 
-type Tab = 'regions' | 'users' | 'keys';
+type Tab = 'regions' | 'users' | 'keys' | 'mailbox';
 const ROLES: Role[] = ['resident', 'grid_worker', 'operator', 'handler', 'mediator', 'supervisor', 'volunteer_admin', 'analyst', 'admin'];
 
 export default function AdminPage() {
@@ -16,10 +18,11 @@ export default function AdminPage() {
   return (
     <div className="page">
       <h1>{t('admin.title')}</h1>
-      <Tabs label={t('admin.title')} value={tab} onChange={setTab} tabs={(['regions', 'users', 'keys'] as const).map((id) => ({ id, label: t(`admin.tab.${id}`) }))} />
+      <Tabs label={t('admin.title')} value={tab} onChange={setTab} tabs={(['regions', 'users', 'keys', 'mailbox'] as const).map((id) => ({ id, label: t(`admin.tab.${id}`) }))} />
       {tab === 'regions' && <RegionImport />}
       {tab === 'users' && <Users />}
       {tab === 'keys' && <Keys />}
+      {tab === 'mailbox' && <Mailbox />}
     </div>
   );
 }
@@ -250,5 +253,49 @@ function Keys() {
         </div>
       </section>
     </div>
+  );
+}
+
+/** The SMS and e-mail the platform would have sent: only in demo mode, where no gateway is set. */
+function Mailbox() {
+  const { t, i18n } = useTranslation();
+  const [items, setItems] = useState<MailboxItem[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    listMailbox()
+      .then(setItems)
+      .catch((e) => setError(e instanceof ApiError && e.status === 404 ? t('admin.mailbox.demoOnly') : errorText(t, e)));
+  }, [t]);
+  return (
+    <section className="card" aria-labelledby="mb-h">
+      <h2 id="mb-h">{t('admin.mailbox.title')}</h2>
+      <p className="muted">{t('admin.mailbox.hint')}</p>
+      <Alert>{error}</Alert>
+      {items && items.length === 0 && <p>{t('admin.mailbox.empty')}</p>}
+      {items && items.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('admin.mailbox.at')}</th>
+                <th scope="col">{t('admin.mailbox.channel')}</th>
+                <th scope="col">{t('admin.mailbox.recipient')}</th>
+                <th scope="col">{t('admin.mailbox.body')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((m) => (
+                <tr key={m.id}>
+                  <td>{fmtTime(m.createdAt, i18n.language)}</td>
+                  <td>{t(`admin.mailbox.${m.channel}`)}</td>
+                  <td>{m.recipient}</td>
+                  <td>{m.subject ? <strong>{m.subject} </strong> : null}{m.body}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   );
 }
