@@ -3,16 +3,15 @@
  * re-implements the rules; reporters are shown, masked or hidden per cases.policy.ts; the public
  * view carries no names, phones or internal notes.
  */
+import { maskPhone as maskPhoneText } from '../../platform/mask.js';
 import type { Actor } from '../../platform/actor.js';
 import { actionsFor, seesFullPhone, seesReporter } from './cases.policy.js';
 import type { ReporterRow, DuplicateRow } from './cases.repository.js';
 import type { AttachmentRow, CaseEventRow, CaseRow, CaseView, CategoryRow } from './cases.types.js';
 
-/** 13812341234 → 138****1234. */
+/** The platform's phone mask (138****1234), passing null through. */
 export function maskPhone(phone: string | null): string | null {
-  if (!phone) return null;
-  if (phone.length < 8) return '****';
-  return `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+  return phone ? maskPhoneText(phone) : null;
 }
 
 /** Mobile numbers written into free text are masked before the public sees it. */

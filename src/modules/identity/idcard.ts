@@ -4,6 +4,7 @@
  * stored only encrypted (AES-256-GCM under a key derived from the installation secret) and shown
  * masked everywhere except to an admin over the holder's regions (see docs/security.md).
  */
+import { maskPhone } from '../../platform/mask.js';
 import crypto from 'node:crypto';
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
@@ -42,11 +43,6 @@ export function maskIdCard(idCard: string): string {
   return `${idCard.slice(0, 4)}${'*'.repeat(idCard.length - 8)}${idCard.slice(-4)}`;
 }
 
-/** "13812341234" → "138****1234". */
-export function maskPhone(phone: string): string {
-  if (phone.length < 7) return '*'.repeat(phone.length);
-  return `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;
-}
 
 const ENC_VERSION = 'v1';
 
@@ -79,3 +75,5 @@ export const ID_CARD_PURPOSE = 'app_user.id_card';
 
 /** The installation secret (lives in platform/config.ts; re-exported for identity's callers). */
 export { resolveSecret } from '../../platform/config.js';
+
+export { maskPhone };

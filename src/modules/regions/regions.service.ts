@@ -1,4 +1,5 @@
 /** Reading the hierarchy and the commands on grid staff. */
+import { maskPhone } from '../../platform/mask.js';
 import { recordAudit } from '../audit/index.js';
 import type { Actor } from '../../platform/actor.js';
 import { inTx, type Ctx } from '../../platform/context.js';
@@ -182,8 +183,4 @@ export async function assignStaff(db: Database, ctx: Ctx, code: string, input: S
   });
 }
 
-/** 13812341234 → 138****1234; shorter numbers keep only their last 4 digits. */
-export function maskPhone(p: string): string {
-  if (/^1\d{10}$/.test(p)) return `${p.slice(0, 3)}****${p.slice(7)}`;
-  return p.length <= 4 ? '****' : `${'*'.repeat(p.length - 4)}${p.slice(-4)}`;
-}
+export { maskPhone };
