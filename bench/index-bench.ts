@@ -1,17 +1,6 @@
 /** Governance-index measurements: the pipeline on 2,000 units × 50 indicators, and Monte Carlo. */
-import { compileFramework, runPipeline, uncertaintyAnalysis, type FrameworkSpec } from '../src/modules/governance-index/index.js';
+import { compileFramework, mulberry32, runPipeline, uncertaintyAnalysis, type FrameworkSpec } from '../src/modules/governance-index/index.js';
 import { timeRuns } from './lib.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function syntheticIndex(units: number, indicators: number, dims = 5) {
   const rnd = mulberry32(42);
