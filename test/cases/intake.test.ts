@@ -41,6 +41,13 @@ describe('POST /api/cases', () => {
     expect(k.centreRegionId).toBe(w.city.city.id);
     const list = (await w.app.inject({ method: 'GET', url: '/api/cases?state=reported', headers: w.cityOp.headers })).json();
     expect(list.items.map((i: { id: number }) => i.id)).toContain(k.id);
+    // The city centre's "outside any region" tab lists it; the filter the other way does not.
+    const outside = (await w.app.inject({ method: 'GET', url: '/api/cases?outOfRegion=true', headers: w.cityOp.headers })).json();
+    expect(outside.items.map((i: { id: number }) => i.id)).toContain(k.id);
+    expect(outside.items.every((i: { outOfRegion: boolean }) => i.outOfRegion)).toBe(true);
+    const inside = (await w.app.inject({ method: 'GET', url: '/api/cases?outOfRegion=false', headers: w.cityOp.headers })).json();
+    expect(inside.items.map((i: { id: number }) => i.id)).not.toContain(k.id);
+    expect((await w.app.inject({ method: 'GET', url: '/api/cases?outOfRegion=maybe', headers: w.cityOp.headers })).statusCode).toBe(400);
   });
 
   it('201: a hotline call by an operator lands at the city centre; the caller\'s phone is masked for the department', async () => {

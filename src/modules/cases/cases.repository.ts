@@ -487,6 +487,8 @@ export interface ListFilters {
   departmentId?: number;
   responseLevel?: number;
   overdue?: boolean;
+  /** Reported at a point outside every region (the city centre's triage tab). */
+  outOfRegion?: boolean;
   channel?: string;
   from?: Date;
   to?: Date;
@@ -517,6 +519,7 @@ export async function listCases(sql: Sql, actor: Actor, f: ListFilters): Promise
     const cond = `(c.sign_for_overdue_at IS NOT NULL OR c.handle_overdue_at IS NOT NULL OR c.verify_overdue_at IS NOT NULL)`;
     where.push(f.overdue ? `${cond} AND c.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged', 'cancelled', 'referred')` : `NOT ${cond}`);
   }
+  if (f.outOfRegion !== undefined) where.push(f.outOfRegion ? 'c.out_of_region' : 'NOT c.out_of_region');
   if (f.q) {
     // ILIKE on a trigram GIN index works for Chinese text (no word segmentation needed).
     const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
