@@ -2,6 +2,7 @@
  * All SQL of the cases module. Lists are region-scoped query roots: `visibleSql` restricts every
  * list to what the actor may see, with the same predicates as cases.policy.ts `canView`.
  */
+import { getRegionByCode, getRegionById } from '../regions/index.js';
 import { actorLabel, scopePaths, type Actor } from '../../platform/actor.js';
 import type { TxCtx } from '../../platform/context.js';
 import type { Sql } from '../../platform/db.js';
@@ -155,7 +156,10 @@ export interface RegionRef {
   path: string;
 }
 
-// TODO(lead): switch to regions/index.ts locatePoint (in-memory index) once it is exported.
+/**
+ * The PostGIS fallback of intake's location, inside its transaction, for callers that did not
+ * locate with the regions module's in-memory index first (the HTTP route does).
+ */
 export async function locate(sql: Sql, lng: number, lat: number): Promise<RegionRef[] | null> {
   const r = await sql.query<{ path: string }>(
     `SELECT path FROM region WHERE valid_to IS NULL AND geom IS NOT NULL AND ST_Covers(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))
@@ -167,22 +171,15 @@ export async function locate(sql: Sql, lng: number, lat: number): Promise<Region
   return chainOf(sql, path);
 }
 
-// TODO(lead): switch to regions/index.ts once it exports the chain of a region.
+/** The chain of a path, city first. */
 export async function chainOf(sql: Sql, path: string): Promise<RegionRef[]> {
   const ids = path.split('/').filter(Boolean).map(Number);
   const r = await sql.query<RegionRef>('SELECT id, code, name, level, path FROM region WHERE id = ANY ($1::bigint[]) ORDER BY depth', [ids]);
   return r.rows;
 }
 
-// TODO(lead): switch to regions/index.ts getRegionById / getRegionByCode.
-export async function regionById(sql: Sql, id: number): Promise<RegionRef | null> {
-  const r = await sql.query<RegionRef>('SELECT id, code, name, level, path FROM region WHERE id = $1', [id]);
-  return r.rows[0] ?? null;
-}
-export async function regionByCode(sql: Sql, code: string): Promise<RegionRef | null> {
-  const r = await sql.query<RegionRef>('SELECT id, code, name, level, path FROM region WHERE code = $1 AND valid_to IS NULL', [code]);
-  return r.rows[0] ?? null;
-}
+export const regionById = (sql: Sql, id: number): Promise<RegionRef | null> => getRegionById(sql, id);
+export const regionByCode = (sql: Sql, code: string): Promise<RegionRef | null> => getRegionByCode(sql, code);
 export async function currentCities(sql: Sql): Promise<RegionRef[]> {
   const r = await sql.query<RegionRef>(`SELECT id, code, name, level, path FROM region WHERE level = 'city' AND valid_to IS NULL ORDER BY id`);
   return r.rows;

@@ -4,15 +4,14 @@
  * import) compose them inside their own transaction.
  */
 import crypto from 'node:crypto';
-import gcoordImport from 'gcoord';
 import { actorLabel, coversPath, hasRole, type Actor } from '../../platform/actor.js';
 import { inTx, type Ctx, type TxCtx } from '../../platform/context.js';
 import type { Database, Sql } from '../../platform/db.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
-import { userIdsWithRole } from '../identity/index.js';
+import { getUserById, userIdsWithRole } from '../identity/index.js';
 import { notify, publishEvent } from '../notifications/index.js';
-import type { LocateResult } from '../regions/index.js';
+import { toWgs84, type LocateResult } from '../regions/index.js';
 import { COMMANDS } from './commands/index.js';
 import { suggestRouting } from './commands/helpers.js';
 import { authorizeAction, authorizeChannel, canView, isCentreOperator, isLeadHandler, isReporter, isStaff } from './cases.policy.js';
@@ -164,18 +163,9 @@ export interface IntakeResult {
   autoDispatched: boolean;
 }
 
-// gcoord is CommonJS: Node hands its module.exports as the default export, which its typings
-// describe as `.default`. TODO(lead): switch to a regions/index.ts toWgs84 export once it exists.
-const gcoord = gcoordImport as unknown as (typeof gcoordImport)['default'];
-
 /** Public case ids start with a short city prefix (KM-20261129-000123); other cities use their code. */
 export const PUBLIC_ID_PREFIX: Record<string, string> = { '5301': 'KM' };
 
-function toWgs84(lng: number, lat: number, crs: CaseCrs): [number, number] {
-  if (crs === 'wgs84' || crs === 'cgcs2000') return [lng, lat];
-  const out = gcoord.transform([lng, lat], crs === 'gcj02' ? gcoord.GCJ02 : gcoord.BD09, gcoord.WGS84) as [number, number];
-  return [out[0], out[1]];
-}
 
 export function validateAttributes(defs: AttributeDef[], values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -290,9 +280,7 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
   let reporterPhone = input.reporterPhone ?? null;
   if (selfReport) {
     reporterName = user.name;
-    // TODO(lead): switch to identity/index.ts for the user's phone.
-    const u = await c.tx.query<{ phone: string }>('SELECT phone FROM app_user WHERE id = $1', [user.id]);
-    reporterPhone = u.rows[0]?.phone ?? null;
+    reporterPhone = (await getUserById(c.tx, user.id))?.phone ?? null;
   }
   if (cat.needs_contact && !reporterPhone) throw invalid('reporterPhone', 'this category needs a contact phone');
   const level = input.responseLevel ?? cat.default_response_level;
