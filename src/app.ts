@@ -117,7 +117,14 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       return reply.status(503).header('retry-after', '5').send({ status: 'not_ready', reason: 'database unreachable' });
     }
   });
-  app.get('/metrics', { config: { policy: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { config: { policy: 'public' }, schema: { hide: true } }, async (req, reply) => {
+    if (config.metricsToken !== undefined) {
+      const given = Buffer.from(req.headers.authorization ?? '');
+      const want = Buffer.from(`Bearer ${config.metricsToken}`);
+      if (given.length !== want.length || !crypto.timingSafeEqual(given, want)) {
+        throw new AppError('unauthenticated', 'metrics: send Authorization: Bearer <GONGZHI_METRICS_TOKEN>');
+      }
+    }
     return reply.type(metrics.contentType).send(await metrics.render());
   });
   app.get('/openapi.json', { config: { policy: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -19,6 +19,8 @@ export interface Config {
   trustProxy: boolean;
   pgPoolMax: number;
   statementTimeoutMs: number;
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (scrapers outside a closed network). */
+  metricsToken: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -65,10 +67,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const trustProxy = boolVar(env, 'GONGZHI_TRUST_PROXY', false, problems);
   const pgPoolMax = intVar(env, 'GONGZHI_PG_POOL_MAX', 20, 1, 500, problems);
   const statementTimeoutMs = intVar(env, 'GONGZHI_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000, problems);
+  const metricsToken = env.GONGZHI_METRICS_TOKEN && env.GONGZHI_METRICS_TOKEN !== '' ? env.GONGZHI_METRICS_TOKEN : undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) problems.push('GONGZHI_METRICS_TOKEN: must be at least 16 characters');
   if (problems.length > 0) {
     throw new AppError('config_invalid', `The configuration is not valid:\n  ${problems.join('\n  ')}`, problems);
   }
-  return { port, host, databaseUrl, dataDir, logLevel, bodyLimit, demo, secret, trustProxy, pgPoolMax, statementTimeoutMs, ...overrides };
+  return { port, host, databaseUrl, dataDir, logLevel, bodyLimit, demo, secret, trustProxy, pgPoolMax, statementTimeoutMs, metricsToken, ...overrides };
 }
 
 /**

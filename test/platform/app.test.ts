@@ -72,6 +72,19 @@ describe('server shell', () => {
     expect(r.body).toMatch(/gongzhi_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
   });
 
+  it('GET /metrics 401 without the token when GONGZHI_METRICS_TOKEN is set, 200 with it', async () => {
+    const guarded = await buildTestApp(t.db, { config: { metricsToken: 'scrape-token-0123456789' } });
+    try {
+      expect((await guarded.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+      expect((await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+      const ok = await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-token-0123456789' } });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain('gongzhi_http_requests_total');
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('refuses to build an app with a route that declares no policy', async () => {
     const a = await buildApp({ db: t.db, config: testConfig(), logger: false });
     expect(() => a.get('/api/unguarded', async () => 'x')).toThrow(/has no config.policy/);

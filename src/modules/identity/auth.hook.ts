@@ -39,8 +39,13 @@ function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): void {
   void reply.clearCookie(SESSION_COOKIE, cookieOptions(req));
 }
 
+const INFRASTRUCTURE = new Set(['/metrics', '/healthz', '/readyz']);
+
 export async function registerAuthentication(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.addHook('onRequest', async (req, reply) => {
+    // Infrastructure endpoints never act for anyone: their Authorization header (a Prometheus
+    // scrape token) is theirs to check, not an API key.
+    if (INFRASTRUCTURE.has(req.routeOptions.url ?? '')) return;
     const now = deps.now();
     const authz = req.headers.authorization;
     if (typeof authz === 'string' && /^bearer\s/i.test(authz)) {
