@@ -54,11 +54,9 @@ export async function runCaseImportCli(h: CliHelpers, file: string, o: CaseImpor
     throw new AppError('import_invalid', `${file}: no such file.`, [{ field: 'file', problem: 'not found' }]);
   }
   return h.withDb(async (db) => {
+    // Progress reads stream.bytesRead: a 'data' listener would start the stream flowing before the
+    // importer consumes it, and the chunks read meanwhile would be lost.
     const stream = fs.createReadStream(file);
-    let bytes = 0;
-    stream.on('data', (chunk) => {
-      bytes += chunk.length;
-    });
     const bar = process.stderr.isTTY
       ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {rows} rows | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic)
       : null;
@@ -72,7 +70,7 @@ export async function runCaseImportCli(h: CliHelpers, file: string, o: CaseImpor
         categoryMap,
         defaultCategory: o.defaultCategory,
         batchSize: Number(o.batch),
-        onProgress: (rows) => bar?.update(Math.min(bytes, size), { rows }),
+        onProgress: (rows) => bar?.update(Math.min(stream.bytesRead, size), { rows }),
       });
     } finally {
       bar?.update(size);
