@@ -144,7 +144,9 @@ describe('API keys', () => {
     const k = await createTestApiKey(t.db, { role: 'analyst', regionCode: city.wuhuaStreet.code });
     const wrong = `${k.key.slice(0, -4)}AAAA`;
     expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${wrong}` } })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'GET', url: '/healthz', headers: { authorization: 'Bearer nonsense' } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/api/auth/demo-users', headers: { authorization: 'Bearer nonsense' } })).statusCode).toBe(401);
+    // Infrastructure endpoints act for nobody: their Authorization header (a scrape token) is not an API key.
+    expect((await app.inject({ method: 'GET', url: '/healthz', headers: { authorization: 'Bearer nonsense' } })).statusCode).toBe(200);
   });
 
   it('404 for a key outside my scope; 404 when granting outside my scope; 400 without grants', async () => {
