@@ -256,39 +256,41 @@ export async function nextPublicId(sql: Sql, cityCode: string, prefix: string, n
   return `${prefix}-${day.replace(/-/g, '')}-${String(r.rows[0]!.n).padStart(6, '0')}`;
 }
 
-export interface NewCase {
-  city_code: string;
-  public_id: string;
-  channel: string;
-  category_code: string;
-  response_level: number;
-  title: string | null;
-  description: string;
-  attributes: Record<string, unknown>;
-  private: boolean;
-  lng: number | null;
-  lat: number | null;
-  input_lng: number | null;
-  input_lat: number | null;
-  input_crs: string | null;
-  address: string | null;
-  out_of_region: boolean;
-  region_id: number;
-  region_path: string;
-  city_id: number | null;
-  district_id: number | null;
-  street_id: number | null;
-  community_id: number | null;
-  grid_id: number | null;
-  reporter_user_id: number | null;
-  reporter_name: string | null;
-  reporter_phone: string | null;
-  anonymous: boolean;
-  centre_region_id: number;
-  centre_path: string;
-  deadline_mode: string;
-  reported_at: Date;
-}
+/** What intake writes: the case row's own columns at report time. */
+export type NewCase = Pick<
+  CaseRow,
+  'city_code'
+  | 'public_id'
+  | 'channel'
+  | 'category_code'
+  | 'response_level'
+  | 'title'
+  | 'description'
+  | 'attributes'
+  | 'private'
+  | 'lng'
+  | 'lat'
+  | 'input_lng'
+  | 'input_lat'
+  | 'input_crs'
+  | 'address'
+  | 'out_of_region'
+  | 'region_id'
+  | 'region_path'
+  | 'city_id'
+  | 'district_id'
+  | 'street_id'
+  | 'community_id'
+  | 'grid_id'
+  | 'reporter_user_id'
+  | 'reporter_name'
+  | 'reporter_phone'
+  | 'anonymous'
+  | 'centre_region_id'
+  | 'centre_path'
+  | 'deadline_mode'
+  | 'reported_at'
+>;
 
 export async function insertCase(sql: Sql, v: NewCase, now: Date): Promise<number> {
   const r = await sql.query<{ id: number }>(

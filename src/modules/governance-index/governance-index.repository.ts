@@ -252,7 +252,8 @@ export interface SnapshotInsert {
   createdAt: Date;
 }
 
-export interface SnapshotRowInsert {
+/** One unit of a snapshot: what is stored and what is read back. */
+export interface SnapshotRow {
   regionId: number;
   regionCode: string;
   regionName: string;
@@ -265,6 +266,12 @@ export interface SnapshotRowInsert {
   aggregates: Record<string, number | null>;
   ranks: Record<string, number | null>;
 }
+
+const ROW_COLS = `r.region_id AS "regionId", r.region_code AS "regionCode", r.region_name AS "regionName", r.region_path AS "regionPath", r.score, r.rank,
+                  r.median_rank AS "medianRank", r.rank_p05 AS "rankP05", r.rank_p95 AS "rankP95", r.aggregates, r.ranks`;
+
+/** A snapshot row as written: the same shape as it is read back. */
+export type SnapshotRowInsert = SnapshotRow;
 
 export async function insertSnapshot(sql: Sql, s: SnapshotInsert, rows: readonly SnapshotRowInsert[]): Promise<number> {
   const r = await sql.query<{ id: number }>(
@@ -379,23 +386,6 @@ export async function getSnapshot(sql: Sql, id: number, scope: string[] | null, 
   const r = rows[0];
   return r ? { ...headRow(r), parameters: r.parameters, inputs: r.inputs, outputs: r.outputs } : null;
 }
-
-export interface SnapshotRow {
-  regionId: number;
-  regionCode: string;
-  regionName: string;
-  regionPath: string;
-  score: number | null;
-  rank: number | null;
-  medianRank: number | null;
-  rankP05: number | null;
-  rankP95: number | null;
-  aggregates: Record<string, number | null>;
-  ranks: Record<string, number | null>;
-}
-
-const ROW_COLS = `r.region_id AS "regionId", r.region_code AS "regionCode", r.region_name AS "regionName", r.region_path AS "regionPath", r.score, r.rank,
-                  r.median_rank AS "medianRank", r.rank_p05 AS "rankP05", r.rank_p95 AS "rankP95", r.aggregates, r.ranks`;
 
 const snapRow = (r: SnapshotRow): SnapshotRow => ({
   ...r,

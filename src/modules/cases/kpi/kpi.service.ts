@@ -15,6 +15,7 @@ import { AppError, invalid } from '../../../platform/errors.js';
 import { recordAudit } from '../../audit/index.js';
 import { publishEvent } from '../../notifications/index.js';
 import { insertCaseEvent } from '../scheduler/scheduler.repository.js';
+import type { KpiValues, Ratio } from '../sla/kpi.js';
 import { localDateOf } from '../sla/zoned-time.js';
 import { histPercentile } from './buckets.js';
 import { DIM_MAX_DEPTH, ROLLUP_MAX_DEPTH } from './facts.js';
@@ -27,11 +28,7 @@ export const EXACT_PERCENTILE_LIMIT = 20_000;
 export const SUMMARY_EXACT_PERCENTILE_LIMIT = 2_000;
 export const MAX_WINDOW_DAYS = 3_700;
 
-export interface Ratio {
-  numerator: number;
-  denominator: number;
-  rate: number | null;
-}
+export type { Ratio };
 
 export interface Durations {
   count: number;
@@ -40,20 +37,10 @@ export interface Durations {
   meanMs: number | null;
 }
 
-export interface KpiFigures {
-  intake: number;
-  acceptance: Ratio;
-  disposal: Ratio;
-  onTimeDisposal: Ratio;
-  closure: Ratio;
-  rework: Ratio;
-  reopen: Ratio;
-  satisfaction: Ratio;
-  satisfiedOnly: Ratio;
+/** The documented KPIs (sla/kpi.ts), with the callback breakdown and how percentiles were taken. */
+export interface KpiFigures extends Omit<KpiValues, 'handlingTime'> {
   callbacks: { satisfied: number; basicallySatisfied: number; dissatisfied: number };
   handlingTime: { working: Durations; elapsed: Durations; excluded: number; percentiles: 'exact' | 'histogram' };
-  backlog: number;
-  overdue: number;
 }
 
 export interface KpiWindow {
