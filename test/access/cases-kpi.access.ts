@@ -8,7 +8,7 @@ import type { Role } from '../../src/platform/actor.js';
 import { systemActor } from '../../src/platform/actor.js';
 import { cliCtx, inTx } from '../../src/platform/context.js';
 import { intake, seedTaxonomy } from '../../src/modules/cases/index.js';
-import { only, SCOPED, type AccessEnv, type AccessRow, type PerTarget, type Target } from './types.js';
+import { onlyRoles, SCOPED, type AccessEnv, type AccessRow, type PerTarget, type Target } from './types.js';
 
 const KPI: readonly Role[] = ['analyst', 'operator', 'supervisor', 'admin'];
 const VIEW: readonly Role[] = ['operator', 'supervisor', 'admin'];
@@ -19,7 +19,7 @@ const kpiRow = (url: string, query: string): AccessRow => ({
   method: 'GET',
   url,
   anonymous: 'deny401',
-  ...only(KPI, SCOPED),
+  ...onlyRoles(KPI, SCOPED),
   request: (env, target) => ({ url: `${url}?region=${env.scope[target].district.code}${query}` }),
 });
 
@@ -50,7 +50,7 @@ export const rows: AccessRow[] = [
     method: 'GET',
     url: '/api/supervision-tickets',
     anonymous: 'deny401',
-    ...only(VIEW, SCOPED),
+    ...onlyRoles(VIEW, SCOPED),
     request: (env, target) => ({ url: `/api/supervision-tickets?region=${env.scope[target].district.code}` }),
   },
   {

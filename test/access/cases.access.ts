@@ -9,7 +9,7 @@ import type { Role } from '../../src/platform/actor.js';
 import { systemActor } from '../../src/platform/actor.js';
 import { cliCtx, inTx } from '../../src/platform/context.js';
 import { intake, runActionInTx, seedTaxonomy, type CaseAction } from '../../src/modules/cases/index.js';
-import { only, type AccessEnv, type AccessRow, type PerTarget, type Target } from './types.js';
+import { onlyRoles, type AccessEnv, type AccessRow, type PerTarget, type Target } from './types.js';
 
 type Step = [CaseAction, Record<string, unknown>];
 const PATHS: Record<string, (dept: number) => Step[]> = {
@@ -199,7 +199,7 @@ export const rows: AccessRow[] = [
     method: 'POST',
     url: '/api/categories',
     anonymous: 'deny401',
-    ...only(['admin'], 'allow'),
+    ...onlyRoles(['admin'], 'allow'),
     request: async (env) => {
       await taxonomy(env);
       return { url: '/api/categories', payload: { code: `CITY.ACC${env.unique()}`, parentCode: 'CITY', nameZh: '矩阵类别', nameEn: 'Matrix', deadlines } };
@@ -209,15 +209,15 @@ export const rows: AccessRow[] = [
     method: 'PATCH',
     url: '/api/categories/:code',
     anonymous: 'deny401',
-    ...only(['admin'], 'allow'),
+    ...onlyRoles(['admin'], 'allow'),
     request: async (env) => (await taxonomy(env), { url: '/api/categories/CONSULT.SERVICE', payload: { sort: 5 } }),
   },
-  { method: 'GET', url: '/api/routing-rules', anonymous: 'deny401', ...only(['admin', 'operator'], 'allow'), request: () => ({ url: '/api/routing-rules' }) },
+  { method: 'GET', url: '/api/routing-rules', anonymous: 'deny401', ...onlyRoles(['admin', 'operator'], 'allow'), request: () => ({ url: '/api/routing-rules' }) },
   {
     method: 'POST',
     url: '/api/routing-rules',
     anonymous: 'deny401',
-    ...only(['admin'], { in: 'allow', out: 'deny404' }),
+    ...onlyRoles(['admin'], { in: 'allow', out: 'deny404' }),
     request: async (env, target) => {
       await taxonomy(env);
       return { url: '/api/routing-rules', payload: { categoryCode: 'SAFETY', regionCode: env.scope[target].street.code, leadDepartmentId: env.departments[target].id } };
@@ -227,14 +227,14 @@ export const rows: AccessRow[] = [
     method: 'PATCH',
     url: '/api/routing-rules/:id',
     anonymous: 'deny401',
-    ...only(['admin'], { in: 'allow', out: 'deny404' }),
+    ...onlyRoles(['admin'], { in: 'allow', out: 'deny404' }),
     request: async (env, target) => ({ url: `/api/routing-rules/${await ruleAt(env, target)}`, payload: { note: '矩阵' } }),
   },
   {
     method: 'DELETE',
     url: '/api/routing-rules/:id',
     anonymous: 'deny401',
-    ...only(['admin'], { in: 'allow', out: 'deny404' }),
+    ...onlyRoles(['admin'], { in: 'allow', out: 'deny404' }),
     request: async (env, target) => ({ url: `/api/routing-rules/${await ruleAt(env, target)}` }),
   },
 ];

@@ -11,7 +11,7 @@
 import { systemActor, type Role } from '../../src/platform/actor.js';
 import { cliCtx } from '../../src/platform/context.js';
 import { computeSnapshot, DEFAULT_FRAMEWORK, ensureDefaultFramework, importIndicators } from '../../src/modules/governance-index/index.js';
-import { only, SCOPED, type AccessEnv, type AccessRow, type Target } from './types.js';
+import { onlyRoles, SCOPED, type AccessEnv, type AccessRow, type Target } from './types.js';
 
 const READ: readonly Role[] = ['analyst', 'admin', 'supervisor'];
 const COMPUTE: readonly Role[] = ['analyst', 'admin'];
@@ -38,31 +38,31 @@ const read = (suffix: string): AccessRow => ({
   method: 'GET',
   url: `/api/index/snapshots/:id${suffix}`,
   anonymous: 'deny401',
-  ...only(READ, SCOPED),
+  ...onlyRoles(READ, SCOPED),
   request: async (env, target) => ({ url: `/api/index/snapshots/${await snapshot(env, target)}${suffix}` }),
 });
 
 export const rows: AccessRow[] = [
-  { method: 'GET', url: '/api/index/indicators', anonymous: 'deny401', ...only(READ, 'allow'), request: () => ({ url: '/api/index/indicators' }) },
+  { method: 'GET', url: '/api/index/indicators', anonymous: 'deny401', ...onlyRoles(READ, 'allow'), request: () => ({ url: '/api/index/indicators' }) },
   {
     method: 'POST',
     url: '/api/index/indicators/import',
     anonymous: 'deny401',
     // A collection endpoint: scope is checked per row of the file (a region outside it reads as
     // unknown, 400 naming the row), so the request always names an in-scope district.
-    ...only(COMPUTE, 'allow'),
+    ...onlyRoles(COMPUTE, 'allow'),
     request: (env) => ({
       url: '/api/index/indicators/import',
       headers: { 'content-type': 'text/csv' },
       payload: ['region_code,period,indicator_code,value', `${env.scope.in.district.code},2025,public_service_satisfaction,90`].join('\n'),
     }),
   },
-  { method: 'GET', url: '/api/index/frameworks', anonymous: 'deny401', ...only(READ, 'allow'), request: () => ({ url: '/api/index/frameworks' }) },
+  { method: 'GET', url: '/api/index/frameworks', anonymous: 'deny401', ...onlyRoles(READ, 'allow'), request: () => ({ url: '/api/index/frameworks' }) },
   {
     method: 'GET',
     url: '/api/index/frameworks/:code',
     anonymous: 'deny401',
-    ...only(READ, 'allow'),
+    ...onlyRoles(READ, 'allow'),
     request: async (env) => {
       await world(env);
       return { url: `/api/index/frameworks/${DEFAULT_FRAMEWORK.code}` };
@@ -73,26 +73,26 @@ export const rows: AccessRow[] = [
     url: '/api/index/frameworks',
     anonymous: 'deny401',
     // Frameworks are definitions, not data of a region: any admin may define one.
-    ...only(['admin'], 'allow'),
+    ...onlyRoles(['admin'], 'allow'),
     request: (env) => ({ url: '/api/index/frameworks', payload: { code: `acc-${env.unique()}`, nameZh: '矩阵测试框架', nameEn: 'Matrix test', tree: DEFAULT_FRAMEWORK.tree } }),
   },
   {
     method: 'POST',
     url: '/api/index/snapshots',
     anonymous: 'deny401',
-    ...only(COMPUTE, SCOPED),
+    ...onlyRoles(COMPUTE, SCOPED),
     request: async (env, target) => {
       await world(env);
       return { url: '/api/index/snapshots', payload: { framework: DEFAULT_FRAMEWORK.code, period: PERIOD, level: 'district', scope: env.scope[target].district.code, options: { dropMissing: true, uncertainty: { replications: 0 } } } };
     },
   },
-  { method: 'GET', url: '/api/index/snapshots', anonymous: 'deny401', ...only(READ, 'allow'), request: () => ({ url: '/api/index/snapshots' }) },
+  { method: 'GET', url: '/api/index/snapshots', anonymous: 'deny401', ...onlyRoles(READ, 'allow'), request: () => ({ url: '/api/index/snapshots' }) },
   read(''),
   {
     method: 'GET',
     url: '/api/index/snapshots/:id/regions/:code',
     anonymous: 'deny401',
-    ...only(READ, SCOPED),
+    ...onlyRoles(READ, SCOPED),
     request: async (env, target) => ({ url: `/api/index/snapshots/${await snapshot(env, target)}/regions/${env.scope[target].district.code}` }),
   },
   read('/geojson'),
@@ -102,7 +102,7 @@ export const rows: AccessRow[] = [
     method: 'GET',
     url: '/api/index/trend',
     anonymous: 'deny401',
-    ...only(READ, SCOPED),
+    ...onlyRoles(READ, SCOPED),
     request: async (env, target) => {
       await snapshot(env, target);
       return { url: `/api/index/trend?framework=${DEFAULT_FRAMEWORK.code}&region=${env.scope[target].district.code}` };

@@ -1,6 +1,6 @@
 /** Identity endpoints: auth, users and grants, departments, API keys. */
 import { createTestApiKey, createUserWithGrants, TEST_PASSWORD } from '../helpers/identity.js';
-import { only, SCOPED, type AccessEnv, type AccessRow, type Target } from './types.js';
+import { onlyRoles, SCOPED, type AccessEnv, type AccessRow, type Target } from './types.js';
 
 const STAFF = ['grid_worker', 'operator', 'handler', 'mediator', 'supervisor', 'volunteer_admin', 'analyst', 'admin'] as const;
 
@@ -30,12 +30,12 @@ export const rows: AccessRow[] = [
   // The matrix app runs in demo mode; outside it the endpoint answers 404 to everyone.
   { method: 'GET', url: '/api/auth/demo-users', anonymous: 'allow', roles: {}, otherRoles: 'allow', request: () => ({ url: '/api/auth/demo-users' }) },
 
-  { method: 'GET', url: '/api/users', anonymous: 'deny401', ...only(['admin'], 'allow'), request: () => ({ url: '/api/users' }) },
+  { method: 'GET', url: '/api/users', anonymous: 'deny401', ...onlyRoles(['admin'], 'allow'), request: () => ({ url: '/api/users' }) },
   {
     method: 'POST',
     url: '/api/users',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: (env, target) => ({
       url: '/api/users',
       payload: {
@@ -50,21 +50,21 @@ export const rows: AccessRow[] = [
     method: 'GET',
     url: '/api/users/:id',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: async (env, target) => ({ url: `/api/users/${(await person(env, target)).id}` }),
   },
   {
     method: 'PATCH',
     url: '/api/users/:id',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: async (env, target) => ({ url: `/api/users/${(await person(env, target)).id}`, payload: { name: `改名${env.unique()}` } }),
   },
   {
     method: 'POST',
     url: '/api/users/:id/grants',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: async (env, target) => ({
       url: `/api/users/${(await person(env, target)).id}/grants`,
       payload: { role: 'mediator', regionCode: env.scope[target].community.code },
@@ -74,7 +74,7 @@ export const rows: AccessRow[] = [
     method: 'DELETE',
     url: '/api/users/:id/grants/:grantId',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     // Only an admin's request consumes the grant: give each of those a new user.
     request: async (env, target, role) => {
       const make = () => createUserWithGrants(env.db, { grants: [{ role: 'mediator', regionCode: env.scope[target].community.code }] });
@@ -84,12 +84,12 @@ export const rows: AccessRow[] = [
     },
   },
 
-  { method: 'GET', url: '/api/departments', anonymous: 'deny401', ...only(STAFF, 'allow'), request: () => ({ url: '/api/departments' }) },
+  { method: 'GET', url: '/api/departments', anonymous: 'deny401', ...onlyRoles(STAFF, 'allow'), request: () => ({ url: '/api/departments' }) },
   {
     method: 'POST',
     url: '/api/departments',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: (env, target) => ({
       url: '/api/departments',
       payload: { code: `ACC-${env.unique()}`, name: '矩阵测试局', kind: '城管', regionCode: env.scope[target].district.code },
@@ -99,23 +99,23 @@ export const rows: AccessRow[] = [
     method: 'GET',
     url: '/api/departments/:id',
     anonymous: 'deny401',
-    ...only(STAFF, SCOPED),
+    ...onlyRoles(STAFF, SCOPED),
     request: (env, target) => ({ url: `/api/departments/${env.departments[target].id}` }),
   },
 
-  { method: 'GET', url: '/api/apikeys', anonymous: 'deny401', ...only(['admin'], 'allow'), request: () => ({ url: '/api/apikeys' }) },
+  { method: 'GET', url: '/api/apikeys', anonymous: 'deny401', ...onlyRoles(['admin'], 'allow'), request: () => ({ url: '/api/apikeys' }) },
   {
     method: 'POST',
     url: '/api/apikeys',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: (env, target) => ({ url: '/api/apikeys', payload: { name: `矩阵 ${env.unique()}`, grants: [{ role: 'analyst', regionCode: env.scope[target].district.code }] } }),
   },
   {
     method: 'DELETE',
     url: '/api/apikeys/:id',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: async (env, target) => ({ url: `/api/apikeys/${(await createTestApiKey(env.db, { role: 'analyst', regionCode: env.scope[target].street.code })).id}` }),
   },
 ];

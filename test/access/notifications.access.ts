@@ -1,7 +1,7 @@
 /** Notifications endpoints: my notifications, the demo mailbox, webhooks, live events. */
 import type { Role } from '../../src/platform/actor.js';
 import { createUserWithGrants } from '../helpers/identity.js';
-import { ALL_ROLES, only, SCOPED, type AccessEnv, type AccessRow, type Target } from './types.js';
+import { ALL_ROLES, onlyRoles, SCOPED, type AccessEnv, type AccessRow, type Target } from './types.js';
 
 const STAFF: readonly Role[] = ALL_ROLES.filter((r) => r !== 'resident');
 
@@ -38,27 +38,27 @@ export const rows: AccessRow[] = [
     request: async (env, target, role) => ({ url: `/api/notifications/${await notificationOf(env, target, role)}/read` }),
   },
   // The matrix app runs in demo mode, where the mailbox exists.
-  { method: 'GET', url: '/api/dev/mailbox', anonymous: 'deny401', ...only(['admin'], 'allow'), request: () => ({ url: '/api/dev/mailbox' }) },
-  { method: 'GET', url: '/api/webhooks', anonymous: 'deny401', ...only(['admin'], 'allow'), request: () => ({ url: '/api/webhooks' }) },
+  { method: 'GET', url: '/api/dev/mailbox', anonymous: 'deny401', ...onlyRoles(['admin'], 'allow'), request: () => ({ url: '/api/dev/mailbox' }) },
+  { method: 'GET', url: '/api/webhooks', anonymous: 'deny401', ...onlyRoles(['admin'], 'allow'), request: () => ({ url: '/api/webhooks' }) },
   {
     method: 'POST',
     url: '/api/webhooks',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: (env, target) => ({ url: '/api/webhooks', payload: { name: 'acc', url: 'https://example.invalid/hook', topics: ['case.*'], regionCode: env.scope[target].district.code } }),
   },
   {
     method: 'DELETE',
     url: '/api/webhooks/:id',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: async (env, target) => ({ url: `/api/webhooks/${await webhookIn(env, target)}` }),
   },
   {
     method: 'GET',
     url: '/api/events',
     anonymous: 'deny401',
-    ...only(STAFF, 'allow'),
+    ...onlyRoles(STAFF, 'allow'),
     // maxSeconds=0: send what is pending and close, so the request ends.
     request: () => ({ url: '/api/events?maxSeconds=0' }),
   },

@@ -2,7 +2,7 @@
  * The regions module's endpoints (src/modules/regions): browsing and locating are public; staff
  * lists need a working role over the unit; imports and staff assignments need admin over it.
  */
-import { ALL_ROLES, SCOPED, only, type AccessRow, type AccessEnv, type Target } from './types.js';
+import { ALL_ROLES, SCOPED, onlyRoles, type AccessRow, type AccessEnv, type Target } from './types.js';
 
 const PUBLIC = { roles: Object.fromEntries(ALL_ROLES.map((r) => [r, 'allow'])), otherRoles: 'allow' } as const;
 let nextCommunity = 700;
@@ -21,21 +21,21 @@ export const rows: AccessRow[] = [
     method: 'GET',
     url: '/api/regions/:code/staff',
     anonymous: 'deny401',
-    ...only(['admin', 'operator', 'grid_worker', 'supervisor', 'analyst'], SCOPED),
+    ...onlyRoles(['admin', 'operator', 'grid_worker', 'supervisor', 'analyst'], SCOPED),
     request: (env, t) => ({ url: `/api/regions/${env.scope[t].district.code}/staff` }),
   },
   {
     method: 'POST',
     url: '/api/regions/:code/staff',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: (env, t) => ({ url: `/api/regions/${staffUnit(env, t)}/staff`, payload: { name: '矩阵红袖标', role: 'red_armband' } }),
   },
   {
     method: 'POST',
     url: '/api/regions/import',
     anonymous: 'deny401',
-    ...only(['admin'], SCOPED),
+    ...onlyRoles(['admin'], SCOPED),
     request: (env, t) => {
       const street = env.scope[t].street.code;
       const code = `${street.slice(0, 9)}${String(nextCommunity++).padStart(3, '0')}`;

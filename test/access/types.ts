@@ -72,7 +72,7 @@ export interface AccessRow {
 export const ALL_ROLES: readonly Role[] = ROLES;
 
 /** `roles` for "these roles get `yes`, every other role gets `no`". */
-export function only(allowed: readonly Role[], yes: PerTarget, no: PerTarget = 'deny403'): Pick<AccessRow, 'roles' | 'otherRoles'> {
+export function onlyRoles(allowed: readonly Role[], yes: PerTarget, no: PerTarget = 'deny403'): Pick<AccessRow, 'roles' | 'otherRoles'> {
   const roles: Partial<Record<Role, PerTarget>> = {};
   for (const r of allowed) roles[r] = yes;
   return { roles, otherRoles: no };
