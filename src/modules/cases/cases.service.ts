@@ -335,7 +335,8 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
     publicText: '已上报',
   });
   await recordAudit(c, { action: 'case.report', targetType: 'case', targetId: id, regionId: deepest.id, after: { publicId, channel: input.channel, categoryCode: cat.code, outOfRegion } });
-  await announce(c, null, (await repo.loadCase(c.tx, id))!, 'report', 'reported', undefined);
+  const reported = (await repo.loadCase(c.tx, id))!;
+  await announce(c, null, reported, 'report', 'reported', undefined);
 
   const duplicates = lng !== null && lat !== null ? await repo.findDuplicates(c.tx, {
     excludeId: id,
@@ -359,7 +360,8 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
       autoDispatched = true;
     }
   }
-  return { case: (await repo.loadCase(c.tx, id))!, duplicates, autoDispatched };
+  // Only the auto-dispatch steps changed the row since it was loaded for the announcement.
+  return { case: autoDispatched ? (await repo.loadCase(c.tx, id))! : reported, duplicates, autoDispatched };
 }
 
 /** The scope an Idempotency-Key lives in: who sent it. */
