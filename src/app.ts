@@ -13,7 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ANONYMOUS } from './platform/actor.js';
 import type { Config } from './platform/config.js';
 import type { Database } from './platform/db.js';
-import { AppError, isAppError, isDatabaseUnavailable, type ErrorBody } from './platform/errors.js';
+import { AppError, ERRORS, inputDataProblem, isAppError, isDatabaseUnavailable, type ErrorBody } from './platform/errors.js';
 import { createMetrics } from './platform/metrics.js';
 import { pendingMigrations } from './platform/migrate.js';
 import './platform/http.js';
@@ -29,6 +29,23 @@ export interface BuildOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** What a 503 asks the client to wait before trying again (seconds). */
+const RETRY_AFTER_S = 5;
+const READY_CHECK_MS = 2_000;
+
+/** The promise's value, or undefined when it has not settled within ms (its rejection is kept). */
+async function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  p.catch(() => undefined); // a late rejection after the deadline is not unhandled
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { db, config } = opts;
@@ -43,6 +60,14 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : crypto.randomUUID();
     },
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    // Errors the router raises before any route runs (a path that is not valid UTF-8 once
+    // decoded, a path parameter over maxParamLength) skip setErrorHandler: same catalogue shape.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body, headers } = toErrorResponse(err);
+      const r = reply as unknown as { headers(h: Record<string, string>): unknown; status(n: number): { send(b: unknown): unknown } };
+      if (headers) r.headers(headers);
+      r.status(status).send(body);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const deps: AppDeps = { db, config, now };
@@ -96,7 +121,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
     const { status, body, headers } = toErrorResponse(err);
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (status === 503) req.log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'database unavailable');
+    else if (status >= 500) req.log.error({ err }, 'request failed');
+    // A database data exception mapped to 400 means a schema let a bad value through: worth a look.
+    else if (inputDataProblem(err) && !isAppError(err)) req.log.warn({ err }, 'a bad value reached the database');
     else req.log.info({ code: body.error.code }, 'request rejected');
     if (headers) void reply.headers(headers);
     return reply.status(status).send(body);
@@ -108,13 +136,22 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   app.get('/healthz', { config: { policy: 'public' }, schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { policy: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+    // A load balancer asks every few seconds: the answer must come quickly even when the
+    // database hangs, so the check has its own deadline.
+    const notReady = (reason: string) => reply.status(503).header('retry-after', String(RETRY_AFTER_S)).send({ status: 'not_ready', reason });
     try {
-      await db.query('SELECT 1');
-      const pending = await pendingMigrations(db);
+      const pending = await withDeadline(
+        (async () => {
+          await db.query('SELECT 1');
+          return pendingMigrations(db);
+        })(),
+        READY_CHECK_MS,
+      );
+      if (pending === undefined) return notReady('database did not answer in time');
       if (pending.length > 0) return reply.status(503).send({ status: 'not_ready', reason: 'migrations pending', pending });
       return { status: 'ready', engine: db.engine };
     } catch {
-      return reply.status(503).header('retry-after', '5').send({ status: 'not_ready', reason: 'database unreachable' });
+      return notReady('database unreachable');
     }
   });
   app.get('/metrics', { config: { policy: 'public' }, schema: { hide: true } }, async (req, reply) => {
@@ -134,6 +171,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   return app;
 }
+
+const MALFORMED_MULTIPART = /^(Unexpected end of multipart data|Multipart: Boundary not found|Boundary required|(Part|Field|File) terminated early due to unexpected end of multipart data)$/;
 
 /** Map any error to the catalogue's shape. Internals of 5xx never reach the client. */
 export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
@@ -165,6 +204,10 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
       return { status: 413, body: { error: { code: 'payload_too_large', message: e.message } } };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, body: { error: { code: 'unsupported_media_type', message: e.message } } };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 414, body: { error: { code: 'uri_too_long', message: 'A path parameter is too long.' } } };
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, body: { error: { code: 'bad_request', message: 'path: is not a valid URL (bad percent-encoding or UTF-8)' } } };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -173,11 +216,19 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     default:
       break;
   }
+  // The multipart parser (busboy) rejects a malformed form with plain Errors: the client's fault.
+  if (e instanceof Error && MALFORMED_MULTIPART.test(e.message)) {
+    return { status: 400, body: { error: { code: 'bad_request', message: `body: the multipart form is malformed (${e.message})` } } };
+  }
   if (e?.name === 'SyntaxError' && e.statusCode === 400) {
     return { status: 400, body: { error: { code: 'bad_request', message: 'body: is not valid JSON' } } };
   }
   if (isDatabaseUnavailable(err)) {
-    return { status: 503, body: { error: { code: 'database_unavailable', message: 'The database is unavailable; try again shortly.' } }, headers: { 'retry-after': '5' } };
+    return { status: 503, body: { error: { code: 'database_unavailable', message: ERRORS.database_unavailable.message } }, headers: { 'retry-after': String(RETRY_AFTER_S) } };
+  }
+  const problem = inputDataProblem(err);
+  if (problem) {
+    return { status: 400, body: { error: { code: 'bad_request', message: `The request holds a value the database cannot take: ${problem}.` } } };
   }
   if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return { status: e.statusCode, body: { error: { code: 'bad_request', message: e.message } } };

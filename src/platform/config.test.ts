@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
@@ -97,5 +99,57 @@ describe('loadConfig', () => {
 
   it('overrides win over the environment', () => {
     expect(loadConfig({ PORT: '8080' }, { port: 9090 }).port).toBe(9090);
+  });
+
+  describe('S3 file store (GONGZHI_S3_*)', () => {
+    const full = {
+      GONGZHI_S3_ENDPOINT: 'https://minio.gov.internal:9000/',
+      GONGZHI_S3_BUCKET: 'gongzhi-files',
+      GONGZHI_S3_REGION: 'cn-km-1',
+      GONGZHI_S3_ACCESS_KEY_ID: 'AKIDGONGZHI',
+      GONGZHI_S3_SECRET_ACCESS_KEY: 's3cr3t/value',
+    };
+
+    it('unset: no S3 (files in the data folder)', () => {
+      expect(loadConfig({}).s3).toBeUndefined();
+    });
+
+    it('all set: read, trailing slash of the endpoint dropped, path style by default', () => {
+      expect(loadConfig(full).s3).toEqual({
+        endpoint: 'https://minio.gov.internal:9000',
+        bucket: 'gongzhi-files',
+        region: 'cn-km-1',
+        accessKeyId: 'AKIDGONGZHI',
+        secretAccessKey: 's3cr3t/value',
+        forcePathStyle: true,
+      });
+      expect(loadConfig({ ...full, GONGZHI_S3_FORCE_PATH_STYLE: 'false' }).s3?.forcePathStyle).toBe(false);
+    });
+
+    it('a partial set is a startup error naming each missing variable', () => {
+      const problems = problemsOf({ GONGZHI_S3_ENDPOINT: full.GONGZHI_S3_ENDPOINT, GONGZHI_S3_BUCKET: full.GONGZHI_S3_BUCKET });
+      expect(problems.map((p) => p.split(':')[0])).toEqual(['GONGZHI_S3_REGION', 'GONGZHI_S3_ACCESS_KEY_ID', 'GONGZHI_S3_SECRET_ACCESS_KEY']);
+      expect(problems[0]).toContain('GONGZHI_S3_ENDPOINT, GONGZHI_S3_BUCKET');
+    });
+
+    it('_FILE variants read the secret from a file; both forms at once, or an unreadable file, are refused', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gz-cfg-'));
+      try {
+        const f = path.join(dir, 'secret');
+        fs.writeFileSync(f, 'from-a-file\n');
+        const { GONGZHI_S3_SECRET_ACCESS_KEY: _drop, ...rest } = full;
+        expect(loadConfig({ ...rest, GONGZHI_S3_SECRET_ACCESS_KEY_FILE: f }).s3?.secretAccessKey).toBe('from-a-file');
+        expect(problemsOf({ ...full, GONGZHI_S3_SECRET_ACCESS_KEY_FILE: f })[0]).toMatch(/^GONGZHI_S3_SECRET_ACCESS_KEY: set either/);
+        expect(problemsOf({ ...rest, GONGZHI_S3_SECRET_ACCESS_KEY_FILE: path.join(dir, 'missing') })[0]).toMatch(/^GONGZHI_S3_SECRET_ACCESS_KEY_FILE: cannot read/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('bad values are named', () => {
+      expect(problemsOf({ ...full, GONGZHI_S3_ENDPOINT: 'minio:9000' })).toEqual(['GONGZHI_S3_ENDPOINT: must be an http:// or https:// URL']);
+      expect(problemsOf({ ...full, GONGZHI_S3_BUCKET: 'Bad_Bucket' })[0]).toMatch(/^GONGZHI_S3_BUCKET:/);
+      expect(problemsOf({ ...full, GONGZHI_S3_FORCE_PATH_STYLE: 'maybe' })[0]).toMatch(/^GONGZHI_S3_FORCE_PATH_STYLE:/);
+    });
   });
 });

@@ -21,6 +21,67 @@ export interface Config {
   statementTimeoutMs: number;
   /** When set, /metrics answers only `Authorization: Bearer <token>` (scrapers outside a closed network). */
   metricsToken: string | undefined;
+  /** An S3-compatible object store for uploaded files; unset: files live under <dataDir>/files. */
+  s3: S3Config | undefined;
+}
+
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** https://endpoint/bucket/key (MinIO, Ceph; the default) rather than https://bucket.endpoint/key. */
+  forcePathStyle: boolean;
+}
+
+/** Required together: any one set without the others is a startup error naming the missing ones. */
+const S3_VARS = ['GONGZHI_S3_ENDPOINT', 'GONGZHI_S3_BUCKET', 'GONGZHI_S3_REGION', 'GONGZHI_S3_ACCESS_KEY_ID', 'GONGZHI_S3_SECRET_ACCESS_KEY'] as const;
+
+/**
+ * A variable or its `<NAME>_FILE` twin (a path whose content is the value: Docker/Kubernetes
+ * secrets), trimmed; both set is a problem, so nobody wonders which one wins.
+ */
+function varOrFile(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
+  const direct = env[name] !== undefined && env[name]!.trim() !== '' ? env[name]!.trim() : undefined;
+  const file = env[`${name}_FILE`] !== undefined && env[`${name}_FILE`]!.trim() !== '' ? env[`${name}_FILE`]!.trim() : undefined;
+  if (direct !== undefined && file !== undefined) {
+    problems.push(`${name}: set either ${name} or ${name}_FILE, not both`);
+    return direct;
+  }
+  if (file === undefined) return direct;
+  try {
+    const v = fs.readFileSync(file, 'utf8').trim();
+    if (v === '') problems.push(`${name}_FILE: the file ${file} is empty`);
+    return v === '' ? undefined : v;
+  } catch (e) {
+    problems.push(`${name}_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return undefined;
+  }
+}
+
+function s3Config(env: NodeJS.ProcessEnv, problems: string[]): S3Config | undefined {
+  const vals = Object.fromEntries(S3_VARS.map((n) => [n, varOrFile(env, n, problems)])) as Record<(typeof S3_VARS)[number], string | undefined>;
+  const given = S3_VARS.filter((n) => vals[n] !== undefined);
+  const pathStyle = boolVar(env, 'GONGZHI_S3_FORCE_PATH_STYLE', true, problems);
+  if (given.length === 0) return undefined;
+  const missing = S3_VARS.filter((n) => vals[n] === undefined);
+  if (missing.length > 0) {
+    for (const m of missing) problems.push(`${m}: is required when ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set (the S3 variables go together)`);
+    return undefined;
+  }
+  const endpoint = vals.GONGZHI_S3_ENDPOINT!.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(endpoint)) problems.push('GONGZHI_S3_ENDPOINT: must be an http:// or https:// URL');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(vals.GONGZHI_S3_BUCKET!)) problems.push('GONGZHI_S3_BUCKET: must be a bucket name (3–63 lower-case letters, digits, dots, hyphens)');
+  if (!/^[a-z0-9-]{1,64}$/.test(vals.GONGZHI_S3_REGION!)) problems.push('GONGZHI_S3_REGION: must be a region name like us-east-1 or cn-north-1');
+  return {
+    endpoint,
+    bucket: vals.GONGZHI_S3_BUCKET!,
+    region: vals.GONGZHI_S3_REGION!,
+    accessKeyId: vals.GONGZHI_S3_ACCESS_KEY_ID!,
+    secretAccessKey: vals.GONGZHI_S3_SECRET_ACCESS_KEY!,
+    forcePathStyle: pathStyle,
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -69,10 +130,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const statementTimeoutMs = intVar(env, 'GONGZHI_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000, problems);
   const metricsToken = env.GONGZHI_METRICS_TOKEN && env.GONGZHI_METRICS_TOKEN !== '' ? env.GONGZHI_METRICS_TOKEN : undefined;
   if (metricsToken !== undefined && metricsToken.length < 16) problems.push('GONGZHI_METRICS_TOKEN: must be at least 16 characters');
+  const s3 = s3Config(env, problems);
   if (problems.length > 0) {
     throw new AppError('config_invalid', `The configuration is not valid:\n  ${problems.join('\n  ')}`, problems);
   }
-  return { port, host, databaseUrl, dataDir, logLevel, bodyLimit, demo, secret, trustProxy, pgPoolMax, statementTimeoutMs, metricsToken, ...overrides };
+  return { port, host, databaseUrl, dataDir, logLevel, bodyLimit, demo, secret, trustProxy, pgPoolMax, statementTimeoutMs, metricsToken, s3, ...overrides };
 }
 
 /**

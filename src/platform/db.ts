@@ -69,9 +69,13 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
   const pool = new pg.Pool({
     connectionString: url,
     max,
+    // A database that is down must answer fast (a 503 the client can retry), not after a hang.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     statement_timeout: statementTimeoutMs,
+    // The client-side bound for when the server cannot even cancel (a dead host, a cut link).
+    query_timeout: statementTimeoutMs + 5_000,
+    keepAlive: true,
     application_name: 'gongzhi',
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
@@ -85,12 +89,35 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
       await c.query(script);
     },
   });
+  /**
+   * A checked-out client has no 'error' listener of the pool's (pg-pool removes it on checkout),
+   * and pg emits 'error' when the server goes away (a restart, `pg_ctl stop -m fast` terminates
+   * every backend with 57P01, then the socket ends): unlistened, that event would kill the
+   * process. Keep the error instead; the query in flight fails on its own, and the client is
+   * destroyed on release rather than handed to the next request.
+   */
+  const checkout = async (): Promise<{ client: pg.PoolClient; release: (err?: unknown) => void }> => {
+    const client = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (e: Error) => {
+      lost = e;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release(err?: unknown) {
+        client.removeListener('error', onError);
+        const broken = err instanceof Error ? err : err !== undefined ? new Error(String(err)) : lost;
+        client.release(broken);
+      },
+    };
+  };
   const base = wrap(pool);
   return {
     engine: 'pg',
     ...base,
     async tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
       let broken: unknown;
       try {
         await client.query('BEGIN');
@@ -106,11 +133,11 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
         throw e;
       } finally {
         // A client whose rollback failed is in an unknown state: destroy it rather than reuse.
-        client.release(broken instanceof Error ? broken : undefined);
+        release(broken instanceof Error ? broken : undefined);
       }
     },
     async session<T>(fn: (s: Sql) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkout();
       let broken: Error | undefined;
       try {
         return await fn(wrap(client));
@@ -119,7 +146,7 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
         broken = e instanceof Error ? e : new Error(String(e));
         throw e;
       } finally {
-        client.release(broken);
+        release(broken);
       }
     },
     async close() {

@@ -18,6 +18,7 @@ export const ERRORS = {
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
   invalid_state: { status: 409, message: 'This step is not possible in the current state.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
+  uri_too_long: { status: 414, message: 'The address (a path parameter) is too long.' },
   unsupported_media_type: { status: 415, message: 'This content type is not accepted here.' },
   rate_limited: { status: 429, message: 'Too many requests; wait a moment and try again.' },
   internal: { status: 500, message: 'Something went wrong on our side. The request id identifies it in the logs.' },
@@ -35,6 +36,7 @@ export const ERRORS = {
   category_not_found: { status: 404, message: 'No such case category.' },
   category_code_taken: { status: 409, message: 'A category with this code already exists.' },
   extension_too_late: { status: 409, message: 'An extension must be asked for before the deadline.' },
+  file_store_unavailable: { status: 503, message: 'The file store is unavailable; try the upload again shortly.' },
 
   // governance-index
   index_framework_invalid: { status: 400, message: 'The index framework is not valid.' },
@@ -101,13 +103,48 @@ export function invalid(field: string, problem: string, extra?: Record<string, u
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+/**
+ * Connection-level failures: the socket (ECONN*, EPIPE, EHOSTUNREACH…), the server shutting down or
+ * starting (57P01–57P03), connection exceptions (class 08), too many connections (53300).
+ */
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND',
+  '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '08007', '08P01',
+]);
+const CONNECTION_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout|Client was closed and is not queryable|Cannot use a pool after calling end/i;
 
 /** True when an error means the database could not be reached (so the answer is 503, not 500). */
-export function isDatabaseUnavailable(e: unknown): boolean {
-  if (!e || typeof e !== 'object') return false;
-  const err = e as { code?: unknown; message?: unknown };
+export function isDatabaseUnavailable(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 4) return false;
+  const err = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
   if (typeof err.code === 'string' && CONNECTION_ERRORS.has(err.code)) return true;
   const msg = typeof err.message === 'string' ? err.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(msg);
+  if (CONNECTION_MESSAGES.test(msg)) return true;
+  // Node wraps a refused dual-stack connect in an AggregateError; libraries wrap with `cause`.
+  if (Array.isArray(err.errors) && err.errors.some((x) => isDatabaseUnavailable(x, depth + 1))) return true;
+  return err.cause !== undefined && isDatabaseUnavailable(err.cause, depth + 1);
+}
+
+/**
+ * PostgreSQL data exceptions that a client's value causes (a number out of range for its column,
+ * text that is not a valid integer or date, a NUL byte or bad UTF-8 in text): the request is at
+ * fault, so 400, not 500. SQLSTATE codes; the route's schema should have caught it first.
+ */
+const INPUT_DATA_ERRORS: Record<string, string> = {
+  '22003': 'a number is out of range',
+  '22P02': 'a value is not valid for its type',
+  '22001': 'a text value is too long',
+  '22007': 'a date or time is not valid',
+  '22008': 'a date or time is out of range',
+  '22021': 'a text contains a byte sequence that is not valid UTF-8 (or a NUL character)',
+  '22P05': 'a text contains a character that cannot be stored',
+  '2202E': 'an array index is out of range',
+};
+
+/** The problem of a client-caused PostgreSQL data exception, or undefined for anything else. */
+export function inputDataProblem(e: unknown): string | undefined {
+  if (!e || typeof e !== 'object') return undefined;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' ? INPUT_DATA_ERRORS[code] : undefined;
 }

@@ -237,4 +237,39 @@ export const rows: AccessRow[] = [
     ...onlyRoles(['admin'], { in: 'allow', out: 'deny404' }),
     request: async (env, target) => ({ url: `/api/routing-rules/${await ruleAt(env, target)}` }),
   },
+  // the working-day calendar (far-future days, so no deadline of another row moves)
+  { method: 'GET', url: '/api/calendar', anonymous: 'deny401', ...onlyRoles(['operator', 'supervisor', 'admin', 'analyst', 'grid_worker', 'handler', 'mediator', 'volunteer_admin'], 'allow'), request: () => ({ url: '/api/calendar?year=2026' }) },
+  {
+    method: 'PUT',
+    url: '/api/calendar/:day',
+    anonymous: 'deny401',
+    ...onlyRoles(['admin'], 'allow'),
+    request: () => ({ url: '/api/calendar/2098-10-01', payload: { kind: 'holiday', name: '矩阵假日' } }),
+  },
+  {
+    method: 'DELETE',
+    url: '/api/calendar/:day',
+    anonymous: 'deny401',
+    ...onlyRoles(['admin'], 'allow'),
+    request: async (env) => {
+      await env.db.query(`INSERT INTO work_calendar (day, kind, name) VALUES ('2098-10-02', 'holiday', '矩阵假日') ON CONFLICT (day) DO NOTHING`);
+      return { url: '/api/calendar/2098-10-02' };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/calendar/import',
+    anonymous: 'deny401',
+    ...onlyRoles(['admin'], 'allow'),
+    request: () => ({ url: '/api/calendar/import', payload: { year: 2099, days: [{ day: '2099-01-01', kind: 'holiday', name: '元旦' }] } }),
+  },
+  // bulk triage: per-case results (an out-of-scope case is a per-id 404 inside a 200)
+  {
+    method: 'POST',
+    url: '/api/cases/bulk',
+    anonymous: 'deny401',
+    ...onlyRoles(['operator'], 'allow'),
+    request: async (env, target, role) => ({ url: '/api/cases/bulk', payload: { action: 'accept', ids: [(await caseFor(env, target, role, 'reported', ['operator'], 'bulk')).id] } }),
+  },
+  { method: 'GET', url: '/api/public/cases/map', anonymous: 'allow', ...ALLOW_ALL, request: () => ({ url: '/api/public/cases/map?bbox=102,24,104,26&zoom=8' }) },
 ];

@@ -6,6 +6,7 @@ import { ALL_ROLES, SCOPED, onlyRoles, type AccessRow, type AccessEnv, type Targ
 
 const PUBLIC = { roles: Object.fromEntries(ALL_ROLES.map((r) => [r, 'allow'])), otherRoles: 'allow' } as const;
 let nextCommunity = 700;
+let nextPlace = 1;
 
 /** A unit of the target's district that staff can be assigned to: the grid in 五华区, else a community (404 comes first). */
 const staffUnit = (env: AccessEnv, target: Target) => (target === 'in' ? env.city.wuhuaGrid.code : env.scope.out.community.code);
@@ -44,5 +45,26 @@ export const rows: AccessRow[] = [
         payload: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code, name: `矩阵社区${code.slice(-3)}` }, geometry: null }] },
       };
     },
+  },
+  {
+    method: 'GET',
+    url: '/api/regions/geocode',
+    anonymous: 'deny401',
+    roles: Object.fromEntries(ALL_ROLES.map((r) => [r, 'allow'])),
+    otherRoles: 'allow',
+    request: (env, t) => ({ url: `/api/regions/geocode?q=${encodeURIComponent(env.scope[t].district.name + env.scope[t].community.name)}` }),
+  },
+  {
+    method: 'POST',
+    url: '/api/regions/gazetteer/import',
+    anonymous: 'deny401',
+    ...onlyRoles(['admin'], SCOPED),
+    // One point inside the target district's community; regionCode names the district, so an
+    // admin of the other district gets 404 like for any unit outside their scope.
+    request: (env, t) => ({
+      url: `/api/regions/gazetteer/import?regionCode=${env.scope[t].district.code}`,
+      headers: { 'content-type': 'text/csv' },
+      payload: `矩阵路${nextPlace++},road,${t === 'in' ? '102.05,24.05' : '103.05,24.05'},wgs84\n`,
+    }),
   },
 ];

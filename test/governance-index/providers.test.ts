@@ -9,6 +9,7 @@ import { regionsProvider, unitFigures } from '../../src/modules/governance-index
 import type { IndexLevel, UnitRef } from '../../src/modules/governance-index/providers/types.js';
 import { parsePeriod } from '../../src/modules/governance-index/periods.js';
 import { unitsAtLevel } from '../../src/modules/governance-index/governance-index.repository.js';
+import { caseKpisByRegion, refoldAllCases } from '../../src/modules/cases/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { AS_OF, createIndexCity, type IndexCity } from './fixture.js';
 
@@ -18,6 +19,16 @@ let city: IndexCity;
 beforeAll(async () => {
   t = await createTestDatabase();
   city = await createIndexCity(t.db, '5391');
+  // The fixture writes case rows only; the cases module reads satisfaction from the timeline
+  // (every 回访 is an event): give each rated case its callback event, a day after handling.
+  await t.db.query(
+    `INSERT INTO case_event (city_code, case_id, at, type, from_state, to_state, actor_type, actor_name, data)
+     SELECT city_code, id, handled_at + interval '1 day', 'callback', 'closed', 'evaluated', 'system', 'fixture', jsonb_build_object('satisfaction', satisfaction)
+       FROM case_file WHERE city_code = $1 AND satisfaction IS NOT NULL`,
+    [city.city.code],
+  );
+  // Fold every case into the rollups as of AS_OF (the fixture's rows have no other events).
+  await refoldAllCases(t.db, AS_OF);
 });
 afterAll(async () => t?.close());
 
@@ -69,7 +80,7 @@ describe('regions provider', () => {
   });
 });
 
-describe('cases provider (contract: cases module)', () => {
+describe('cases provider (contract: cases module caseKpisByRegion)', () => {
   it('computes the KPIs per district as worked out by hand', async () => {
     const v = await run(casesProvider, 'district');
     const w = city.wuhua.id;
@@ -105,6 +116,22 @@ describe('cases provider (contract: cases module)', () => {
     expect(v(city.wuhua.id, 'disposal_rate')).toBeUndefined();
     // no cases at all: 0 per 10,000 residents is a real figure
     expect(v(city.wuhua.id, 'cases_per_10k_residents')).toBe(0);
+  });
+
+  it('reads the rollups at asOf = the last fold, and the timeline before it, with the same figures', async () => {
+    const us = await units('district');
+    const period = parsePeriod('2026-Q1')!;
+    const now = await caseKpisByRegion(t.db, { regionIds: us.map((u) => u.id), from: period.from, to: period.to, asOf: AS_OF });
+    const before = await caseKpisByRegion(t.db, { regionIds: us.map((u) => u.id), from: period.from, to: period.to, asOf: new Date(AS_OF.getTime() - 1) });
+    const w = now.get(city.wuhua.id)!;
+    expect(w.source).toBe('rollup');
+    expect(before.get(city.wuhua.id)!.source).toBe('timeline');
+    expect(w.intake).toBe(6);
+    expect(w.disposal).toEqual({ numerator: 3, denominator: 4, rate: 0.75 });
+    expect(w.supervised).toEqual({ numerator: 1, denominator: 4, rate: 0.25 });
+    for (const k of ['intake', 'disposal', 'onTimeDisposal', 'satisfaction', 'rework', 'supervised'] as const) {
+      expect(before.get(city.wuhua.id)![k]).toEqual(w[k]);
+    }
   });
 
   it('ignores events after asOf', async () => {

@@ -125,3 +125,16 @@ export const mayList = (a: Actor): void => {
   if (!isAuthenticated(a)) throw new AppError('unauthenticated');
 };
 export const isStaff = (a: Actor): boolean => hasRole(a, ['operator', 'supervisor', 'admin', 'analyst', 'grid_worker', 'handler']);
+
+/** The working-day calendar: every member of staff reads it (deadlines are computed on it); admins change it. */
+export const mayReadCalendar = (a: Actor): void => {
+  if (!isAuthenticated(a)) throw new AppError('unauthenticated');
+  // Everyone who works in the system (mediators and volunteer admins too); residents do not need it.
+  if (a.kind !== 'system' && !hasRole(a, ['operator', 'supervisor', 'admin', 'analyst', 'grid_worker', 'handler', 'mediator', 'volunteer_admin'])) {
+    throw new AppError('forbidden', 'The working-day calendar is for staff.');
+  }
+};
+export const mayManageCalendar = (a: Actor): void => requireRole(a, ['admin']);
+
+/** Bulk triage: an operator (or the system); each case is then checked against the step's own policy. */
+export const mayBulk = (a: Actor): void => requireRole(a, ['operator']);

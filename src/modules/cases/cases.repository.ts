@@ -292,21 +292,27 @@ export type NewCase = Pick<
   | 'reported_at'
 >;
 
-export async function insertCase(sql: Sql, v: NewCase, now: Date): Promise<number> {
+/** How intake located the case (migration 0017); other writers leave them NULL. */
+export interface NewCaseLocation {
+  location_source?: 'gps' | 'geocoded_point' | 'geocoded_region' | 'none' | undefined;
+  location_confidence?: number | null | undefined;
+}
+
+export async function insertCase(sql: Sql, v: NewCase & NewCaseLocation, now: Date): Promise<number> {
   const r = await sql.query<{ id: number }>(
     `INSERT INTO case_file (city_code, public_id, state, channel, category_code, response_level, title, description, attributes, private,
        geom, input_lng, input_lat, input_crs, address, out_of_region, region_id, region_path, city_id, district_id, street_id, community_id,
        grid_id, reporter_user_id, reporter_name, reporter_phone, anonymous, centre_region_id, centre_path, deadline_mode, reported_at,
-       created_at, updated_at)
+       created_at, updated_at, location_source, location_confidence)
      VALUES ($1, $2, 'reported', $3, $4, $5, $6, $7, $8, $9,
        CASE WHEN $10::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($10::float8, $11::float8), 4326) END,
-       $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $32)
+       $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $32, $33, $34)
      RETURNING id`,
     [
       v.city_code, v.public_id, v.channel, v.category_code, v.response_level, v.title, v.description, JSON.stringify(v.attributes), v.private,
       v.lng, v.lat, v.input_lng, v.input_lat, v.input_crs, v.address, v.out_of_region, v.region_id, v.region_path, v.city_id, v.district_id,
       v.street_id, v.community_id, v.grid_id, v.reporter_user_id, v.reporter_name, v.reporter_phone, v.anonymous, v.centre_region_id,
-      v.centre_path, v.deadline_mode, v.reported_at, now,
+      v.centre_path, v.deadline_mode, v.reported_at, now, v.location_source ?? null, v.location_confidence ?? null,
     ],
   );
   return r.rows[0]!.id;
@@ -488,6 +494,10 @@ export interface ListFilters {
   overdue?: boolean;
   /** Reported at a point outside every region (the city centre's triage tab). */
   outOfRegion?: boolean;
+  /** Still in triage with likely duplicates (see duplicatesSuggestedSql). */
+  hasDuplicates?: boolean;
+  /** Sent back for rework (返工) at least once: the handler's "returned to me" tab. */
+  rework?: boolean;
   channel?: string;
   from?: Date;
   to?: Date;
@@ -519,6 +529,8 @@ export async function listCases(sql: Sql, actor: Actor, f: ListFilters): Promise
     where.push(f.overdue ? `${cond} AND c.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged', 'cancelled', 'referred')` : `NOT ${cond}`);
   }
   if (f.outOfRegion !== undefined) where.push(f.outOfRegion ? 'c.out_of_region' : 'NOT c.out_of_region');
+  if (f.hasDuplicates !== undefined) where.push(f.hasDuplicates ? duplicatesSuggestedSql() : `NOT ${duplicatesSuggestedSql()}`);
+  if (f.rework !== undefined) where.push(f.rework ? 'c.rework_count > 0' : 'c.rework_count = 0');
   if (f.q) {
     // ILIKE on a trigram GIN index works for Chinese text (no word segmentation needed).
     const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
@@ -539,6 +551,22 @@ export async function listCases(sql: Sql, actor: Actor, f: ListFilters): Promise
     params,
   );
   return r.rows.map(norm);
+}
+
+/**
+ * The intake's duplicate check as a condition on `case_file c`: an earlier open case of the same
+ * category within the category's radius and time window (what POST /api/cases answered as
+ * `duplicates` and GET /api/cases/:id/duplicates lists), for the triage tab "duplicates suggested".
+ */
+export function duplicatesSuggestedSql(): string {
+  return `EXISTS (
+    SELECT 1 FROM case_file d JOIN case_category dc ON dc.code = c.category_code
+     WHERE d.city_code = c.city_code AND d.category_code = c.category_code AND d.id <> c.id
+       AND d.geom IS NOT NULL AND c.geom IS NOT NULL
+       AND d.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged', 'cancelled', 'referred')
+       AND d.reported_at <= c.reported_at AND d.reported_at >= c.reported_at - make_interval(hours => dc.duplicate_window_hours)
+       AND (d.reported_at, d.id) < (c.reported_at, c.id)
+       AND ST_DWithin(d.geom::geography, c.geom::geography, dc.duplicate_radius_m))`;
 }
 
 export interface MapPoint {
@@ -621,4 +649,13 @@ export async function attachmentsByIds(sql: Sql, k: Pick<CaseRow, 'id' | 'city_c
 export async function attachmentsBySha(sql: Sql, sha: string): Promise<AttachmentRow[]> {
   const r = await sql.query<AttachmentRow>(`SELECT ${ATT_COLS} FROM case_attachment WHERE sha256 = $1 OR public_sha256 = $1 ORDER BY id LIMIT 100`, [sha]);
   return r.rows;
+}
+
+/** How a case was located (migration 0017): not part of CaseView, read where it is shown. */
+export async function caseLocationSource(sql: Sql, id: number): Promise<{ source: string | null; confidence: number | null } | null> {
+  const r = await sql.query<{ source: string | null; confidence: number | null }>(
+    'SELECT location_source AS source, location_confidence AS confidence FROM case_file WHERE id = $1',
+    [id],
+  );
+  return r.rows[0] ? { source: r.rows[0].source, confidence: r.rows[0].confidence === null ? null : Number(r.rows[0].confidence) } : null;
 }

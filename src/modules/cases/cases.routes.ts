@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { inTx } from '../../platform/context.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import type { AppDeps } from '../types.js';
-import { locatePoint, type Crs } from '../regions/index.js';
+import { geocodeAddress, locatePoint, type Crs } from '../regions/index.js';
+import { fileStoreFor } from './cases.files.js';
 import { COMMANDS } from './commands/index.js';
 import { mayList, isStaff } from './cases.policy.js';
 import * as present from './cases.presenter.js';
@@ -55,6 +56,8 @@ const ListQuery = Type.Object({
   responseLevel: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
   overdue: Type.Optional(Type.Boolean()),
   outOfRegion: Type.Optional(Type.Boolean({ description: 'reported at a point outside every region' })),
+  hasDuplicates: Type.Optional(Type.Boolean({ description: 'an earlier open case of the same category lies nearby (the intake duplicate check)' })),
+  rework: Type.Optional(Type.Boolean({ description: 'sent back for rework (返工) at least once' })),
   channel: Type.Optional(lit(CHANNELS)),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
@@ -84,6 +87,21 @@ const INTAKE_RATE_LIMIT = {
     req.actor && (req.actor.kind === 'user' || req.actor.kind === 'api_key') ? `${req.actor.kind}:${req.actor.id}` : `ip:${req.ip}`,
 };
 
+/** How intake located the case: the source, and for an address the geocoder's reading of it. */
+function presentLocation(l: svc.IntakeResult['location']) {
+  const g = l.geocode;
+  return {
+    source: l.source,
+    confidence: l.confidence,
+    geocode: g && {
+      status: g.status,
+      normalized: g.normalized,
+      matches: g.matches.map((m) => ({ text: m.text, kind: m.kind })),
+      candidates: g.candidates.map((c) => ({ code: c.code, name: c.name, level: c.level, chainNames: c.chainNames })),
+    },
+  };
+}
+
 export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps): Promise<void> {
   app.post(
     '/api/cases',
@@ -103,9 +121,11 @@ export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps):
       // Locate in memory before the transaction opens: no database round trip, a shorter
       // transaction. (Intake falls back to PostGIS when a caller passes no located chain.)
       const loc = body.location ? await locatePoint(db, body.location.lng, body.location.lat, (body.location.crs ?? 'wgs84') as Crs) : undefined;
+      // Likewise an address-only report is geocoded (region names in memory) before it opens.
+      const geocoded = !body.location && body.address?.trim() ? await geocodeAddress(db, body.address, { cityCode: body.cityCode }) : undefined;
       const out = await inTx(db, ctx, (c) =>
         svc.withIdempotency(c, key, body, async () => {
-          const r = await svc.intake(c, { ...(body as svc.IntakeInput), ...(loc !== undefined ? { located: loc } : {}) });
+          const r = await svc.intake(c, { ...(body as svc.IntakeInput), ...(loc !== undefined ? { located: loc } : {}), ...(geocoded ? { geocoded } : {}) });
           const attachments: never[] = [];
           const reporters = await repo.listReporters(c.tx, r.case);
           const staff = isStaff(c.actor);
@@ -115,6 +135,7 @@ export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps):
               case: present.presentCase(c.actor, r.case, { attachments, reporters }),
               duplicates: r.duplicates.filter((d) => staff || !d.private).map((d) => present.presentDuplicate(c.actor, d, staff)),
               autoDispatched: r.autoDispatched,
+              location: presentLocation(r.location),
             },
           };
         }),
@@ -145,6 +166,8 @@ export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps):
         ...(q.responseLevel !== undefined ? { responseLevel: q.responseLevel } : {}),
         ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
         ...(q.outOfRegion !== undefined ? { outOfRegion: q.outOfRegion } : {}),
+        ...(q.hasDuplicates !== undefined ? { hasDuplicates: q.hasDuplicates } : {}),
+        ...(q.rework !== undefined ? { rework: q.rework } : {}),
         ...(q.channel ? { channel: q.channel } : {}),
         ...(q.from ? { from: new Date(q.from) } : {}),
         ...(q.to ? { to: new Date(q.to) } : {}),
@@ -273,7 +296,7 @@ export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps):
           kind = v;
         }
       }
-      const rows = await svc.addAttachments(db, req.ctx(), config.dataDir, id, kind, files);
+      const rows = await svc.addAttachments(db, req.ctx(), fileStoreFor(config), id, kind, files);
       return reply.status(201).send({ items: rows.map((a) => present.presentAttachment(a, true)) });
     },
   );
@@ -286,7 +309,7 @@ export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps):
     },
     async (req, reply) => {
       const { sha256 } = req.params as { sha256: string };
-      const f = await svc.fileFor(db, req.actor, config.dataDir, sha256);
+      const f = await svc.fileFor(db, req.actor, fileStoreFor(config), sha256);
       void reply.header('x-content-type-options', 'nosniff').header('cache-control', 'private, max-age=3600').header('content-security-policy', "default-src 'none'");
       return reply.type(f.mime).send(f.bytes);
     },

@@ -11,7 +11,7 @@ import { AppError, invalid } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
 import { getUserById, userIdsWithRole } from '../identity/index.js';
 import { notify, publishEvent } from '../notifications/index.js';
-import { toWgs84, type LocateResult } from '../regions/index.js';
+import { geocodeAddress, toWgs84, type GeocodeResult, type LocateResult } from '../regions/index.js';
 import { COMMANDS } from './commands/index.js';
 import { suggestRouting } from './commands/helpers.js';
 import { authorizeAction, authorizeChannel, canView, isCentreOperator, isLeadHandler, isReporter, isStaff } from './cases.policy.js';
@@ -21,7 +21,7 @@ import type { CommandOutcome } from './commands/types.js';
 
 type CommandNotify = CommandOutcome['notify'];
 import type { AttachmentRow, AttributeDef, CaseCrs, CaseView, CategoryRow, Channel } from './cases.types.js';
-import { processImage, readStoredFile, storeFile } from './cases.files.js';
+import { FileStoreError, asFileStore, processImage, type FileStore, type FileStoreLike } from './cases.files.js';
 
 // ---------------------------------------------------------------------------------------------
 // the workflow runner
@@ -155,13 +155,29 @@ export interface IntakeInput {
    * region). Absent: intake locates with PostGIS in its transaction.
    */
   located?: LocateResult | null | undefined;
+  /**
+   * The address already geocoded (the route does it before the transaction opens). Absent:
+   * intake geocodes an address-only report itself, in its transaction.
+   */
+  geocoded?: GeocodeResult | undefined;
 }
+
+/** Where the case's location came from (case_file.location_source). */
+export type LocationSource = 'gps' | 'geocoded_point' | 'geocoded_region' | 'none';
 
 export interface IntakeResult {
   case: CaseView;
   duplicates: repo.DuplicateRow[];
   autoDispatched: boolean;
+  /** How the case was located; the geocoder's answer for an address-only report. */
+  location: { source: LocationSource; confidence: number | null; geocode: GeocodeResult | null };
 }
+
+/**
+ * An address-only report whose address names a street (or deeper) with at least this confidence,
+ * unambiguously, is triaged by that street's centre like a located report; below it, by the city.
+ */
+export const GEOCODE_ROUTING_CONFIDENCE = 0.6;
 
 /** Public case ids start with a short city prefix (KM-20261129-000123); other cities use their code. */
 export const PUBLIC_ID_PREFIX: Record<string, string> = { '5301': 'KM' };
@@ -255,11 +271,30 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
   let lng: number | null = null;
   let lat: number | null = null;
   let chain: repo.RegionRef[] | null = null;
+  let locationSource: LocationSource = 'none';
+  let confidence: number | null = null;
+  let geocode: GeocodeResult | null = null;
   if (input.location) {
     [lng, lat] = toWgs84(input.location.lng, input.location.lat, input.location.crs ?? 'wgs84');
     chain = input.located !== undefined ? chainOfLocated(input.located) : await repo.locate(c.tx, lng, lat);
+    locationSource = 'gps';
+  } else {
+    // Address only: the offline gazetteer. No match (or only ambiguity below the city) still
+    // lands at the city centre, as location_source 'none' says.
+    geocode = input.geocoded ?? (await geocodeAddress(c.tx, input.address!, { cityCode: input.cityCode }));
+    if (geocode.region) {
+      // The geocoder's chain is deepest first; intake's chains run from the city down.
+      chain = [...geocode.chain].reverse().map((r) => ({ id: r.id, code: r.code, name: r.name, level: r.level, path: r.path }));
+      confidence = geocode.confidence;
+      if (geocode.point) {
+        lng = geocode.point.lng;
+        lat = geocode.point.lat;
+        locationSource = 'geocoded_point';
+      } else locationSource = 'geocoded_region';
+    }
   }
   const outOfRegion = input.location !== undefined && chain === null;
+  const geocodedStreet = geocode !== null && geocode.status === 'matched' && geocode.confidence >= GEOCODE_ROUTING_CONFIDENCE;
   const city = chain?.find((r) => r.level === 'city') ?? (await pickCity(c.tx, c.actor, input.cityCode));
   if (!chain) chain = [city];
   const deepest = chain[chain.length - 1]!;
@@ -271,7 +306,7 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
 
   // The centre that triages: the 12345 hotline, police transfers and integrations land at the
   // city centre; residents' and grid workers' reports at the street (or the deepest centre above).
-  const cityLevel = ['hotline', 'police', 'open311', 'import'].includes(input.channel) || outOfRegion || !input.location;
+  const cityLevel = ['hotline', 'police', 'open311', 'import'].includes(input.channel) || outOfRegion || (!input.location && !geocodedStreet);
   const centre = cityLevel ? city : (at('street') ?? at('district') ?? city);
 
   const user = c.actor.kind === 'user' ? c.actor : null;
@@ -322,6 +357,8 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
       centre_path: centre.path,
       deadline_mode: cat.deadlines[String(level) as '1' | '2' | '3']?.mode ?? 'working',
       reported_at: reportedAt,
+      location_source: locationSource,
+      location_confidence: confidence,
     },
     c.now,
   );
@@ -330,11 +367,11 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
   await repo.insertEvent(c, k0, {
     type: 'reported',
     to: 'reported',
-    data: { channel: input.channel, outOfRegion, centreRegionId: centre.id, categoryCode: cat.code },
+    data: { channel: input.channel, outOfRegion, centreRegionId: centre.id, categoryCode: cat.code, locationSource, ...(confidence !== null ? { locationConfidence: confidence } : {}) },
     public: !cat.private,
     publicText: '已上报',
   });
-  await recordAudit(c, { action: 'case.report', targetType: 'case', targetId: id, regionId: deepest.id, after: { publicId, channel: input.channel, categoryCode: cat.code, outOfRegion } });
+  await recordAudit(c, { action: 'case.report', targetType: 'case', targetId: id, regionId: deepest.id, after: { publicId, channel: input.channel, categoryCode: cat.code, outOfRegion, locationSource } });
   const reported = (await repo.loadCase(c.tx, id))!;
   await announce(c, null, reported, 'report', 'reported', undefined);
 
@@ -361,7 +398,12 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
     }
   }
   // Only the auto-dispatch steps changed the row since it was loaded for the announcement.
-  return { case: autoDispatched ? (await repo.loadCase(c.tx, id))! : reported, duplicates, autoDispatched };
+  return {
+    case: autoDispatched ? (await repo.loadCase(c.tx, id))! : reported,
+    duplicates,
+    autoDispatched,
+    location: { source: locationSource, confidence, geocode },
+  };
 }
 
 /** The scope an Idempotency-Key lives in: who sent it. */
@@ -470,10 +512,28 @@ function mayUpload(actor: Actor, k: CaseView, kind: AttachmentKind): boolean {
   return coversPath(actor, ['grid_worker'], k.region_path) || isReporter(actor, k) || isCentreOperator(actor, k);
 }
 
+/** A store failure is the store's outage, not our bug: 503, retry later. */
+async function viaStore<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    // The reason (status, S3 error code) goes to the log through `cause`, not into the 5xx body.
+    if (e instanceof FileStoreError) throw Object.assign(new AppError('file_store_unavailable'), { cause: e });
+    throw e;
+  }
+}
+
+async function storeBytes(store: FileStore, bytes: Buffer, mime: string): Promise<string> {
+  const sha = crypto.createHash('sha256').update(bytes).digest('hex');
+  await viaStore(() => store.put(sha, bytes, mime));
+  return sha;
+}
+
+/** `fileStore`: where files go (or, for older callers, the data folder: the local store). */
 export async function addAttachments(
   db: Database,
   ctx: Ctx,
-  dataDir: string,
+  fileStore: FileStoreLike,
   id: number,
   kind: AttachmentKind,
   files: { field: string; fileName: string | null; bytes: Buffer }[],
@@ -484,10 +544,13 @@ export async function addAttachments(
   // Decoding and writing files happen outside the transaction (the embedded database is one
   // connection); content addressing makes a file written for a failed request harmless.
   const processed: { f: (typeof files)[number]; img: Awaited<ReturnType<typeof processImage>>; sha: string; publicSha: string }[] = [];
-  for (const f of files) {
-    const img = await processImage(f.bytes, f.field);
-    const sha = await storeFile(dataDir, f.bytes);
-    const publicSha = await storeFile(dataDir, img.publicBytes);
+  // Every file is checked before any is written: one bad part writes nothing.
+  const images = [];
+  for (const f of files) images.push({ f, img: await processImage(f.bytes, f.field) });
+  const store = asFileStore(fileStore);
+  for (const { f, img } of images) {
+    const sha = await storeBytes(store, f.bytes, img.mime);
+    const publicSha = await storeBytes(store, img.publicBytes, img.publicMime);
     processed.push({ f, img, sha, publicSha });
   }
   return inTx(db, ctx, async (c) => {
@@ -520,7 +583,7 @@ export async function addAttachments(
  * A stored file for this actor: the original only to its uploader; the public (EXIF-free) copy to
  * whoever may see the case, and to anyone for a public case.
  */
-export async function fileFor(sql: Sql, actor: Actor, dataDir: string, sha: string): Promise<{ bytes: Buffer; mime: string }> {
+export async function fileFor(sql: Sql, actor: Actor, files: FileStoreLike, sha: string): Promise<{ bytes: Buffer; mime: string }> {
   const atts = await repo.attachmentsBySha(sql, sha);
   for (const a of atts) {
     // Re-encoding can reproduce the uploaded bytes exactly (a clean PNG): then it is the public copy.
@@ -533,7 +596,7 @@ export async function fileFor(sql: Sql, actor: Actor, dataDir: string, sha: stri
       allowed = !!k && (canView(actor, k) || (!k.private && !k.category_private && a.kind !== 'verification'));
     }
     if (!allowed) continue;
-    const bytes = await readStoredFile(dataDir, sha);
+    const bytes = await viaStore(() => asFileStore(files).get(sha));
     if (bytes) return { bytes, mime: original ? a.mime : a.public_mime };
   }
   throw new AppError('not_found', 'No such file.');

@@ -8,8 +8,12 @@ import { categoryRoutes } from './categories.routes.js';
 import { caseRoutes } from './cases.routes.js';
 import { seedRoutingRules, seedTaxonomy } from './cases.seed.js';
 import { ACTIONS } from './cases.states.js';
+import { seedDemoCases } from './demo/index.js';
 import { registerCaseImportCommands } from './import311/index.js';
 import { KPI_AUDIT_VERBS, kpiRoutes, kpiRollupBackground } from './kpi/index.js';
+import { bulkRoutes } from './bulk.routes.js';
+import { publicMapRoutes } from './public-map.routes.js';
+import { CALENDAR_AUDIT_VERBS, calendarRoutes } from './sla/calendar.routes.js';
 import { SLA_AUDIT_VERBS, slaBackground, slaOnReady } from './scheduler/index.js';
 
 export { PUBLIC_ID_PREFIX, intake, runAction, runActionInTx, visibleCase, withIdempotency, validateAttributes, type IntakeInput, type IntakeResult } from './cases.service.js';
@@ -20,6 +24,8 @@ export { maskPhone, presentCase, presentPublicCase, presentPublicEvent, redactTe
 export { getCategory, listCategories, loadCase, loadCaseByPublicId, listEvents, insertEvent, visibleSql } from './cases.repository.js';
 export type { CaseRow, CaseView, CategoryRow, CaseEventRow, AttachmentRow, AttributeDef, Deadlines, Channel } from './cases.types.js';
 export { CHANNELS } from './cases.types.js';
+export { seedDemoCases, DEFAULT_DEMO_CASES, type SeedDemoCasesOptions, type SeedDemoCasesResult } from './demo/index.js';
+export { caseKpisByRegion, foldKpiRollups, refoldAllCases, type CaseKpisQuery, type RegionCaseKpis } from './kpi/index.js';
 
 export const manifest: ModuleManifest = {
   name: 'cases',
@@ -35,11 +41,13 @@ export const manifest: ModuleManifest = {
     'case.import',
     ...SLA_AUDIT_VERBS,
     ...KPI_AUDIT_VERBS,
+    ...CALENDAR_AUDIT_VERBS,
   ],
   async routes(app, deps) {
     await caseRoutes(app, deps);
     await categoryRoutes(app, deps);
     await kpiRoutes(app, deps);
+    await calendarRoutes(app, deps); await bulkRoutes(app, deps); await publicMapRoutes(app, deps);
   },
   onReady: slaOnReady,
   background(deps, log) {
@@ -49,9 +57,16 @@ export const manifest: ModuleManifest = {
     };
   },
   cli: (program, helpers) => registerCaseImportCommands(program, helpers),
-  async seedDemo(db, _ctx, log) {
+  async seedDemo(db, ctx, log) {
     const added = await db.tx((tx) => seedTaxonomy(tx));
     const rules = await db.tx((tx) => seedRoutingRules(tx));
     log(`cases: ${added} categories, ${rules} routing rules`);
+    // GONGZHI_DEMO_CASES: how many demo cases (0: none), e.g. for a faster e2e start or a bigger demo.
+    const env = process.env.GONGZHI_DEMO_CASES;
+    const count = env !== undefined && /^\d+$/.test(env) ? Number(env) : undefined;
+    const history = count === 0 ? null : await seedDemoCases(db, { now: ctx.now, log, ...(count !== undefined ? { count } : {}) });
+    if (!history) return;
+    if (history.skipped) log(`cases: demo history not seeded (${history.skipped})`);
+    else log(`cases: ${history.cases} demo cases over 90 days (${Object.entries(history.states).map(([s, n]) => `${s} ${n}`).join(', ')}) in ${(history.ms / 1000).toFixed(1)} s`);
   },
 };

@@ -6,6 +6,7 @@
 import type { ModuleManifest } from '../types.js';
 import { regionsCli } from './regions.cli.js';
 import { refreshLocateIndex } from './locate.js';
+import { gazetteerRoutes } from './gazetteer.routes.js';
 import { regionsRoutes } from './regions.routes.js';
 import { seedDemoRegions } from './seed-demo.js';
 
@@ -28,10 +29,15 @@ export type { ImportOptions, ImportFormat } from './import/parse.js';
 export { applyDivisionChanges, parseChangeLog, type DivisionChange, type ChangeSummary } from './changes.js';
 export { seedDemoRegions, seedDemoSmall, CITY_CODE, CITY_EXTENT, type DemoOptions, type DemoStats } from './seed-demo.js';
 export { STAFF_ROLES, type StaffRole } from './regions.repository.js';
+export { geocodeAddress, suggestNames, importGazetteer, getNameIndex, type GeocodeOptions, type GeocodeSuggestion, type GazetteerImportSummary } from './gazetteer.service.js';
+export { normalizeAddress, type GeocodeResult, type GeocodeRegion, type GeocodeMatch } from './gazetteer.js';
 
 export const manifest: ModuleManifest = {
   name: 'regions',
-  routes: regionsRoutes,
+  async routes(app, deps) {
+    await regionsRoutes(app, deps);
+    await gazetteerRoutes(app, deps);
+  },
   async onReady({ db }) {
     await refreshLocateIndex(db);
   },
@@ -39,5 +45,5 @@ export const manifest: ModuleManifest = {
   async seedDemo(db, ctx, log) {
     await seedDemoRegions(db, ctx, log);
   },
-  auditVerbs: ['regions.import', 'regions.apply_changes', 'regions.seed_demo', 'regions.staff.assign'],
+  auditVerbs: ['regions.import', 'regions.apply_changes', 'regions.seed_demo', 'regions.staff.assign', 'regions.gazetteer_import'],
 };

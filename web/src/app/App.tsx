@@ -15,6 +15,7 @@ const QueuePage = lazy(() => import('../features/cases/QueuePage'));
 const PublicMapPage = lazy(() => import('../features/cases/PublicMapPage'));
 const KpiPage = lazy(() => import('../features/cases/KpiPage'));
 const AdminPage = lazy(() => import('../features/admin/AdminPage'));
+const SupervisionPage = lazy(() => import('../features/cases/SupervisionPage'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -76,6 +77,7 @@ export function App() {
                 <Route path="/ops" element={<RequireLogin><QueuePage view="triage" /></RequireLogin>} />
                 <Route path="/inbox" element={<RequireLogin><QueuePage view="inbox" /></RequireLogin>} />
                 <Route path="/grid" element={<RequireLogin><QueuePage view="grid" /></RequireLogin>} />
+                <Route path="/supervision" element={<RequireLogin><SupervisionPage /></RequireLogin>} />
                 <Route path="/kpi" element={<RequireLogin><KpiPage /></RequireLogin>} />
                 <Route path="/admin" element={<RequireLogin><AdminPage /></RequireLogin>} />
                 <Route path="*" element={<NotFound />} />

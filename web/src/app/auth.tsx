@@ -121,7 +121,7 @@ export function navFor(g: Grant | null): NavItem[] {
     case 'grid_worker':
       return [{ to: '/grid', label: 'nav.gridTasks' }, { to: '/report', label: 'nav.patrol' }, { to: '/map', label: 'nav.publicMap' }];
     case 'operator':
-      return [{ to: '/ops', label: 'nav.triage' }, { to: '/cases', label: 'nav.cases' }, screen];
+      return [{ to: '/ops', label: 'nav.triage' }, { to: '/cases', label: 'nav.cases' }, { to: '/supervision', label: 'nav.supervision' }, screen];
     case 'handler':
       return [{ to: '/inbox', label: 'nav.inbox' }, { to: '/cases', label: 'nav.cases' }];
     case 'admin':
@@ -129,7 +129,10 @@ export function navFor(g: Grant | null): NavItem[] {
     case 'analyst':
       return [{ to: '/kpi', label: 'nav.kpi' }, screen];
     case 'supervisor':
-      return [screen, { to: '/cases', label: 'nav.cases' }];
+      return [screen, { to: '/cases', label: 'nav.cases' }, { to: '/supervision', label: 'nav.supervision' }];
+    case undefined:
+      // Nobody logged in (the public map): the public pages and the way in.
+      return [{ to: '/map', label: 'nav.publicMap' }, { to: '/login', label: 'nav.login' }];
     default:
       return [screen];
   }

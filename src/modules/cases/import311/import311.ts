@@ -415,37 +415,50 @@ export async function importHistoricalCsv(input: CsvInput, opts: ImportOptions):
   const hours: number[] = [];
   let batch: HistoricalCase[] = [];
   let maxDev = -1;
+  // One batch is written while the next is parsed: on PostgreSQL the write waits on the server,
+  // and parsing meanwhile hides most of the parse time. Writes stay one at a time and in order,
+  // and a failed write still aborts the import (at the next flush, or at the end).
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await writing;
     if (batch.length === 0) return;
     const b = batch;
+    const rowsSoFar = report.rows;
     batch = [];
-    await opts.insert(b);
-    opts.onProgress?.(report.rows);
+    writing = opts.insert(b).then(() => opts.onProgress?.(rowsSoFar));
+    // Nobody awaits it until the next flush: keep a failure from counting as unhandled meanwhile.
+    writing.catch(() => {});
   };
-  for await (const outcome of parseHistoricalCsv(input, opts.mapping ?? {}, opts)) {
-    report.rows++;
-    if (!outcome.ok) {
-      report.rejected++;
-      if (report.rejections.length < 100) report.rejections.push(outcome.rejection);
-      continue;
+  try {
+    for await (const outcome of parseHistoricalCsv(input, opts.mapping ?? {}, opts)) {
+      report.rows++;
+      if (!outcome.ok) {
+        report.rejected++;
+        if (report.rejections.length < 100) report.rejections.push(outcome.rejection);
+        continue;
+      }
+      const r = outcome.record;
+      report.imported++;
+      report.states[r.state]++;
+      if (r.state === 'cancelled' || r.state === 'referred') report.rules[r.state]++;
+      for (const f of r.flags) report.rules[f]++;
+      if (r.spansOffsetChange) report.spansOffsetChange++;
+      if (r.countsForHandlingTime) hours.push(r.elapsedHours!);
+      if (r.elapsedHours !== null && r.sourceHoursToClose !== null) {
+        report.handlingTime.compared++;
+        const dev = Math.abs(r.elapsedHours - r.sourceHoursToClose);
+        if (dev > maxDev) maxDev = dev;
+        if (dev > tolerance) report.handlingTime.overTolerance++;
+      }
+      batch.push(r);
+      if (batch.length >= batchSize) await flush();
     }
-    const r = outcome.record;
-    report.imported++;
-    report.states[r.state]++;
-    if (r.state === 'cancelled' || r.state === 'referred') report.rules[r.state]++;
-    for (const f of r.flags) report.rules[f]++;
-    if (r.spansOffsetChange) report.spansOffsetChange++;
-    if (r.countsForHandlingTime) hours.push(r.elapsedHours!);
-    if (r.elapsedHours !== null && r.sourceHoursToClose !== null) {
-      report.handlingTime.compared++;
-      const dev = Math.abs(r.elapsedHours - r.sourceHoursToClose);
-      if (dev > maxDev) maxDev = dev;
-      if (dev > tolerance) report.handlingTime.overTolerance++;
-    }
-    batch.push(r);
-    if (batch.length >= batchSize) await flush();
+    await flush();
+  } finally {
+    // Never return (or throw) while a write is still running: the caller may close the database.
+    await writing.catch(() => {});
   }
-  await flush();
+  await writing;
   hours.sort((a, b) => a - b);
   report.handlingTime.included = hours.length;
   report.handlingTime.medianHours = percentileCont(hours, 0.5);

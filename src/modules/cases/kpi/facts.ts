@@ -21,7 +21,13 @@ export interface FactCaseRow {
   accepted_at: Date | null;
   handled_at: Date | null;
   closed_at: Date | null;
+  /** Set when the case ended cancelled / referred out (historical imports so far). */
+  cancelled_at?: Date | null;
+  referred_at?: Date | null;
   merged_into: number | null;
+  /** The row's last callback result (for rows written without a callback event). */
+  satisfaction?: string | null;
+  evaluated_at?: Date | null;
   rework_count: number;
   reopen_count: number;
   sign_for_due_at: Date | null;
@@ -134,6 +140,12 @@ export function caseSummaryOf(k: FactCaseRow, agg: FactEventAgg | undefined, cal
     const result = cb.t === 'reopened' ? 'dissatisfied' : cb.r;
     if (result === 'satisfied' || result === 'basically_satisfied' || result === 'dissatisfied') callbacks.push({ at: new Date(cb.at), result });
   }
+  // A satisfaction on the row with no callback on the timeline: a row written outside the
+  // workflow (another system's records). It counts once, at evaluated_at, or at the report time
+  // when that is unknown (the workflow always writes the event, so live cases never get here).
+  if (callbacks.length === 0 && (k.satisfaction === 'satisfied' || k.satisfaction === 'basically_satisfied' || k.satisfaction === 'dissatisfied')) {
+    callbacks.push({ at: d(k.evaluated_at) ?? new Date(k.reported_at), result: k.satisfaction });
+  }
   const suspensions = suspensionsOf(agg);
   let handlingWorkingMs: number | null = null;
   if (acceptedAt && handledAt) {
@@ -152,6 +164,9 @@ export function caseSummaryOf(k: FactCaseRow, agg: FactEventAgg | undefined, cal
     handleDeadline,
     handleDeadlineKnown: handledAt ? handleDeadline : null,
     closedAt: d(k.closed_at),
+    // The state decides (a re-import may move a record out of it); the column gives the instant.
+    cancelledAt: k.state === 'cancelled' ? (d(k.cancelled_at) ?? new Date(k.updated_at)) : null,
+    referredAt: k.state === 'referred' ? (d(k.referred_at) ?? new Date(k.updated_at)) : null,
     mergedIntoId: k.merged_into === null ? null : String(k.merged_into),
     reworkCount: k.rework_count,
     reopenCount: k.reopen_count,

@@ -19,6 +19,7 @@ export {
   type KpiBy,
   type Ratio as KpiRatio,
 } from './kpi.service.js';
+export { caseKpisByRegion, type CaseKpisQuery, type RegionCaseKpis } from './by-region.js';
 export { caseSummaryOf, factOf, ROLLUP_MAX_DEPTH, DIM_MAX_DEPTH, type Fact } from './facts.js';
 export { HIST_EDGES_H, histPercentile, bucketOf, bucketWidthMs } from './buckets.js';
 export { KPI_ROLES, TICKET_VIEW_ROLES, TICKET_CLOSE_ROLES } from './kpi.policy.js';

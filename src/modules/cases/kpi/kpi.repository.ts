@@ -45,10 +45,13 @@ export async function dirtyCount(sql: Sql): Promise<number> {
 }
 
 export async function loadFactCases(sql: Sql, ids: number[]): Promise<FactCaseRow[]> {
+  // Data-quality flags: the import writes case_file.data_quality; attributes.dataQuality is the
+  // older place (kept as a fallback).
   const r = await sql.query<FactCaseRow>(
     `SELECT city_code, id, state, channel, category_code, region_path, lead_department_id, reported_at, accepted_at, handled_at, closed_at,
-            merged_into, rework_count, reopen_count, sign_for_due_at, handle_due_at, verify_due_at, updated_at,
-            CASE WHEN jsonb_typeof(attributes->'dataQuality') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(attributes->'dataQuality')) END AS data_quality
+            cancelled_at, referred_at, merged_into, satisfaction, evaluated_at, rework_count, reopen_count, sign_for_due_at, handle_due_at, verify_due_at, updated_at,
+            CASE WHEN cardinality(data_quality) > 0 THEN data_quality
+                 WHEN jsonb_typeof(attributes->'dataQuality') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(attributes->'dataQuality')) END AS data_quality
        FROM case_file WHERE id = ANY ($1::bigint[])`,
     [ids],
   );
@@ -178,6 +181,40 @@ export async function rebuildRollups(tx: Sql): Promise<number> {
 
 // ---------------------------------------------------------------------------------------------
 // reads
+
+export async function regionsByIds(sql: Sql, ids: number[]): Promise<RegionRow[]> {
+  if (ids.length === 0) return [];
+  const r = await sql.query<RegionRow>('SELECT id, code, name, level, path, depth FROM region WHERE id = ANY ($1::bigint[]) ORDER BY id', [ids]);
+  return r.rows.map((x) => ({ ...x, id: Number(x.id), depth: Number(x.depth) }));
+}
+
+/** Per region path: cases of 应处置 (due = 1 in their fact) reported on [fromDay, toDay] with a supervision ticket opened by asOf. */
+export async function supervisedDueByPath(sql: Sql, q: { paths: string[]; fromDay: string; toDay: string; asOf: Date }): Promise<Map<string, number>> {
+  const r = await sql.query<{ path: string; n: number }>(
+    `SELECT p.path, count(*)::int AS n
+       FROM case_kpi_fact f JOIN unnest($1::text[]) AS p(path) ON f.region_path LIKE p.path || '%'
+      WHERE f.day >= $2::date AND f.day <= $3::date AND f.due = 1
+        AND EXISTS (SELECT 1 FROM supervision_ticket t WHERE t.city_code = f.city_code AND t.case_id = f.case_id AND t.opened_at <= $4)
+      GROUP BY p.path`,
+    [q.paths, q.fromDay, q.toDay, q.asOf],
+  );
+  return new Map(r.rows.map((x) => [x.path, Number(x.n)]));
+}
+
+/** Cases reported in [from, to) and by asOf under any of the paths (the timeline path of caseKpisByRegion). */
+export async function cohortCaseIds(sql: Sql, q: { paths: string[]; from: Date; to: Date; asOf: Date }): Promise<number[]> {
+  const r = await sql.query<{ id: number }>(
+    `SELECT id FROM case_file WHERE region_path LIKE ANY ($1::text[]) AND reported_at >= $2 AND reported_at < $3 AND reported_at <= $4 ORDER BY id`,
+    [q.paths.map((p) => `${p}%`), q.from, q.to, q.asOf],
+  );
+  return r.rows.map((x) => Number(x.id));
+}
+
+/** Of these cases, those with a supervision ticket opened by asOf. */
+export async function supervisedCaseIds(sql: Sql, ids: number[], asOf: Date): Promise<Set<number>> {
+  const r = await sql.query<{ case_id: number }>('SELECT DISTINCT case_id FROM supervision_ticket WHERE case_id = ANY ($1::bigint[]) AND opened_at <= $2', [ids, asOf]);
+  return new Set(r.rows.map((x) => Number(x.case_id)));
+}
 
 export interface RegionRow {
   id: number;

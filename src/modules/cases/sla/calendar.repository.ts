@@ -49,3 +49,13 @@ export async function deleteCalendarDays(tx: Sql, days: readonly string[]): Prom
   );
   return rows.sort((a, b) => (a.day < b.day ? -1 : 1));
 }
+
+/** Remove every row of one year (an import replaces the year's list). Returns the rows removed. */
+export async function deleteCalendarYear(tx: Sql, year: number): Promise<CalendarDay[]> {
+  const { rows } = await tx.query<CalendarDay>(
+    `DELETE FROM work_calendar WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)
+     RETURNING to_char(day, 'YYYY-MM-DD') AS day, kind, name`,
+    [year],
+  );
+  return rows.sort((a, b) => (a.day < b.day ? -1 : 1));
+}

@@ -1,4 +1,8 @@
-/** Administration: region import (with the crs choice and the import report), users and grants, API keys, the demo mailbox. */
+/**
+ * Administration: region import (with the crs choice and the import report), the case taxonomy
+ * and its deadlines, routing rules, departments, the working-day calendar, users and grants, API
+ * keys, the demo mailbox.
+ */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../../api/errors';
@@ -8,8 +12,13 @@ import { importRegions, type ImportReport } from '../regions/api';
 import { listMailbox, type MailboxItem } from '../notifications/api';
 import { ApiError } from '../../api/client';
 import { Alert, Tabs, fmtTime } from '../shared/ui';
+import { CalendarAdmin } from './CalendarAdmin';
+import { CategoriesAdmin } from './CategoriesAdmin';
+import { DepartmentsAdmin } from './DepartmentsAdmin';
+import { RoutingAdmin } from './RoutingAdmin';
 
-type Tab = 'regions' | 'users' | 'keys' | 'mailbox';
+const TABS = ['regions', 'categories', 'routing', 'departments', 'calendar', 'users', 'keys', 'mailbox'] as const;
+type Tab = (typeof TABS)[number];
 const ROLES: Role[] = ['resident', 'grid_worker', 'operator', 'handler', 'mediator', 'supervisor', 'volunteer_admin', 'analyst', 'admin'];
 
 export default function AdminPage() {
@@ -18,8 +27,12 @@ export default function AdminPage() {
   return (
     <div className="page">
       <h1>{t('admin.title')}</h1>
-      <Tabs label={t('admin.title')} value={tab} onChange={setTab} tabs={(['regions', 'users', 'keys', 'mailbox'] as const).map((id) => ({ id, label: t(`admin.tab.${id}`) }))} />
+      <Tabs label={t('admin.title')} value={tab} onChange={setTab} tabs={TABS.map((id) => ({ id, label: t(`admin.tab.${id}`) }))} />
       {tab === 'regions' && <RegionImport />}
+      {tab === 'categories' && <CategoriesAdmin />}
+      {tab === 'routing' && <RoutingAdmin />}
+      {tab === 'departments' && <DepartmentsAdmin />}
+      {tab === 'calendar' && <CalendarAdmin />}
       {tab === 'users' && <Users />}
       {tab === 'keys' && <Keys />}
       {tab === 'mailbox' && <Mailbox />}

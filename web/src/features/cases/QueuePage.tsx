@@ -8,6 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { errorText } from '../../api/errors';
 import { useAuth } from '../../app/auth';
 import { Alert, Tabs } from '../shared/ui';
+import { BulkBar } from './BulkBar';
 import { CaseRow } from './CaseCard';
 import { OPEN_STATES, categoryMap, listCases, listCategories, type CaseQuery, type CaseSummary, type Category } from './api';
 
@@ -17,6 +18,10 @@ type View = 'triage' | 'inbox' | 'grid' | 'all';
 const TABS: Record<View, Array<{ id: string; query: CaseQuery }>> = {
   triage: [
     { id: 'new', query: { state: ['reported'] } },
+    // The intake's duplicate check found an earlier open case of the same category nearby: merge or go on.
+    { id: 'duplicates', query: { state: ['reported', 'accepted'], hasDuplicates: true } },
+    // Reported at a point no region covers: the city centre decides where it belongs.
+    { id: 'outOfRegion', query: { state: OPEN_STATES, outOfRegion: true } },
     { id: 'toDispatch', query: { state: ['accepted'] } },
     { id: 'returned', query: { state: ['returned'] } },
     { id: 'inProgress', query: { state: ['dispatched', 'signed', 'in_progress', 'handled', 'verified'] } },
@@ -26,6 +31,8 @@ const TABS: Record<View, Array<{ id: string; query: CaseQuery }>> = {
   inbox: [
     { id: 'toSign', query: { state: ['dispatched'] } },
     { id: 'inProgress', query: { state: ['signed', 'in_progress'] } },
+    // Sent back by verification (返工): in progress again, with a rework count.
+    { id: 'rework', query: { state: ['signed', 'in_progress'], rework: true } },
     { id: 'handled', query: { state: ['handled'] } },
     { id: 'overdue', query: { overdue: true, state: OPEN_STATES } },
   ],
@@ -52,6 +59,7 @@ export default function QueuePage({ view }: { view: View }) {
   const [error, setError] = useState<string | null>(null);
   const [cats, setCats] = useState<Map<string, Category>>(new Map());
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [reloadKey, setReloadKey] = useState(0);
 
   useEffect(() => setTab(TABS[view][0]!.id), [view]);
   useEffect(() => {
@@ -62,8 +70,10 @@ export default function QueuePage({ view }: { view: View }) {
 
   const query = useMemo<CaseQuery>(() => {
     const base = tabs.find((x) => x.id === tab)?.query ?? {};
-    return { ...base, ...(q.trim() ? { q: q.trim() } : {}), ...(active?.regionCode && active.role !== 'handler' && active.role !== 'resident' ? { regionCode: active.regionCode } : {}), limit: 50 };
-  }, [tabs, tab, q, active?.regionCode]);
+    // A case outside every region has no region chain below the city: filtering by the operator's own region would hide it.
+    const byRegion = active?.regionCode && active.role !== 'handler' && active.role !== 'resident' && !base.outOfRegion;
+    return { ...base, ...(q.trim() ? { q: q.trim() } : {}), ...(byRegion ? { regionCode: active.regionCode } : {}), limit: 50 };
+  }, [tabs, tab, q, active?.regionCode, active?.role, reloadKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     let alive = true;
@@ -104,12 +114,8 @@ export default function QueuePage({ view }: { view: View }) {
         </div>
       </div>
       <Tabs label={t(`queue.title.${view}`)} tabs={tabs.map((x) => ({ id: x.id, label: t(`queue.tab.${x.id}`) }))} value={tab} onChange={setTab} />
-      {view === 'triage' && selected.size > 0 && (
-        <div className="bulkbar" role="region" aria-label={t('queue.bulk')}>
-          {t('queue.selectedN', { n: selected.size })}
-          <span className="muted small">{t('queue.bulkHint')}</span>
-        </div>
-      )}
+      {view === 'triage' && <BulkBar selected={selected} cases={items ?? []} onDone={() => setReloadKey((k) => k + 1)} onClear={() => setSelected(new Set())} />}
+      {view === 'triage' && selected.size === 0 && items && items.length > 0 && <p className="muted small elder-hide">{t('queue.bulkHint')}</p>}
       <Alert>{error}</Alert>
       {items === null ? (
         <p className="loading" role="status">
@@ -120,6 +126,18 @@ export default function QueuePage({ view }: { view: View }) {
           {t('queue.empty')}
         </p>
       ) : (
+        <>
+        {view === 'triage' && (
+          <label className="check select-all">
+            <input
+              type="checkbox"
+              data-testid="select-all"
+              checked={items.length > 0 && items.every((c) => selected.has(String(c.id)))}
+              onChange={(e) => setSelected(e.target.checked ? new Set(items.slice(0, 100).map((c) => String(c.id))) : new Set())}
+            />{' '}
+            {t('queue.selectAll')}
+          </label>
+        )}
         <ul className="case-list" data-testid="queue">
           {items.map((c) => (
             <CaseRow
@@ -139,6 +157,7 @@ export default function QueuePage({ view }: { view: View }) {
             />
           ))}
         </ul>
+        </>
       )}
       {next && (
         <button type="button" className="btn btn-secondary" onClick={() => void more()}>

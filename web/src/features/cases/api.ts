@@ -113,6 +113,9 @@ export interface CaseQuery {
   category?: string;
   departmentId?: number;
   overdue?: boolean;
+  outOfRegion?: boolean;
+  hasDuplicates?: boolean;
+  rework?: boolean;
   mine?: boolean;
   q?: string;
   cursor?: string;
@@ -315,7 +318,7 @@ function toRow(r: KpiTable['rows'][number]): KpiRow {
   };
 }
 
-export async function kpiTable(region: string, by: 'region' | 'department' | 'category' | 'channel' | 'day' | 'week' | 'month', window: { from?: string; to?: string } = {}): Promise<KpiRow[] | null> {
+export async function kpiTable(region: string, by: 'region' | 'department' | 'category' | 'channel' | 'day' | 'week' | 'month', window: { from?: string; to?: string; level?: string } = {}): Promise<KpiRow[] | null> {
   const v = await get<KpiTable>('/api/kpi', { region, by, ...window }, { allow404: true }).catch(() => null);
   return v ? v.rows.map(toRow) : null;
 }
@@ -338,5 +341,57 @@ export async function kpiTrend(region: string, days = 14): Promise<TrendPoint[] 
 }
 
 /** The export link of a KPI table (the browser downloads it with the session cookie). */
-export const kpiExportUrl = (region: string, by: string, format: 'csv' | 'xlsx', window: { from?: string; to?: string } = {}) =>
+export const kpiExportUrl = (region: string, by: string, format: 'csv' | 'xlsx', window: { from?: string; to?: string; level?: string } = {}) =>
   `/api/kpi/export.${format}?${new URLSearchParams({ region, by, ...window }).toString()}`;
+
+/** Like kpiTable, but an error (a bad region, no right) is thrown so the page can say why. */
+export async function kpiTableStrict(region: string, by: string, window: { from?: string; to?: string; level?: string }): Promise<KpiRow[]> {
+  const v = await get<KpiTable>('/api/kpi', { region, by, ...window });
+  return v.rows.map(toRow);
+}
+
+// ---------------------------------------------------------------------------------------------
+// bulk triage
+
+export type BulkAction = 'accept' | 'dispatch' | 'classify';
+export type BulkResult =
+  | { id: number; ok: true; state: CaseState; version: number; publicId: string }
+  | { id: number; ok: false; error: { code: string; message: string; status: number; details?: { state?: CaseState } } };
+export const bulkAction = (action: BulkAction, ids: number[], body: Record<string, unknown>) =>
+  post<{ action: BulkAction; done: number; failed: number; results: BulkResult[] }>('/api/cases/bulk', { action, ids, body });
+
+// ---------------------------------------------------------------------------------------------
+// supervision tickets (督办单)
+
+export interface SupervisionTicket {
+  id: number;
+  caseId: number;
+  casePublicId: string;
+  caseState: CaseState;
+  region: { code: string; name: string; level: string };
+  kind: string;
+  reason: string;
+  openedAt: string;
+  openedBy: string;
+  open: boolean;
+  closedAt: string | null;
+  closingNote: string | null;
+}
+export const listTickets = async (q: { region?: string; open?: boolean }) => listOf<SupervisionTicket>(await get<unknown>('/api/supervision-tickets', q), 'items');
+export const closeTicket = (id: number, note: string) => post<SupervisionTicket>(`/api/supervision-tickets/${id}/close`, { note });
+
+// ---------------------------------------------------------------------------------------------
+// the public map
+
+export interface PublicMapProps {
+  cluster: boolean;
+  count: number;
+  publicId?: string;
+  state?: CaseState;
+  category?: { code: string; nameZh: string | null; nameEn: string | null };
+  description?: string | null;
+  reportedAt?: string | null;
+}
+export type PublicMapFeature = GeoJSON.Feature<GeoJSON.Point, PublicMapProps>;
+export const publicMap = async (bbox: [number, number, number, number], zoom: number) =>
+  (await get<GeoJSON.FeatureCollection<GeoJSON.Point, PublicMapProps>>('/api/public/cases/map', { bbox: bbox.map((x) => x.toFixed(5)).join(','), zoom: Math.round(zoom) })).features;

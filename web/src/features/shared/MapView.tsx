@@ -17,6 +17,8 @@ export interface MapMarker {
   lat: number;
   label?: string;
   tone?: 'normal' | 'warn' | 'danger' | 'new';
+  /** A cluster of this many cases: drawn larger. */
+  count?: number;
   onClick?: () => void;
 }
 
@@ -39,6 +41,10 @@ export interface MapViewProps {
   /** Fit the view to the shapes whenever this changes. */
   fitKey?: string;
   center?: [number, number];
+  /** The zoom to start at with `center` (default 15). */
+  zoom?: number;
+  /** Told the visible box (WGS-84 minLng, minLat, maxLng, maxLat) and zoom after every move. */
+  onView?: (bbox: [number, number, number, number], zoom: number) => void;
 }
 
 type Conv = (lng: number, lat: number) => [number, number];
@@ -82,10 +88,19 @@ export function MapView(p: MapViewProps) {
       keyboard: true,
       preferCanvas: false,
     });
-    m.setView(p.center ?? [25.04, 102.71], p.center ? 15 : 10);
+    m.setView(p.center ?? [25.04, 102.71], p.center ? p.zoom ?? 15 : 10);
     m.attributionControl.setPrefix(false);
     map.current = m;
     markersLayer.current = L.layerGroup().addTo(m);
+    const tellView = () => {
+      const b = m.getBounds();
+      const [w, sth] = conv.current.fromDisplay(b.getWest(), b.getSouth());
+      const [e, n] = conv.current.fromDisplay(b.getEast(), b.getNorth());
+      props.current.onView?.([w, sth, e, n], m.getZoom());
+    };
+    m.on('moveend', tellView);
+    // The first view was set before anyone listened.
+    if (props.current.onView) setTimeout(() => map.current === m && tellView(), 0);
     m.on('click', (e: L.LeafletMouseEvent) => {
       const [lng, lat] = conv.current.fromDisplay(e.latlng.lng, e.latlng.lat);
       props.current.onPick?.({ lng, lat });
@@ -152,7 +167,7 @@ export function MapView(p: MapViewProps) {
     for (const mk of props.current.markers ?? []) {
       const [lng, lat] = conv.current.toDisplay(mk.lng, mk.lat);
       const c = L.circleMarker([lat, lng], {
-        radius: mk.tone === 'new' ? 9 : 6,
+        radius: mk.count && mk.count > 1 ? Math.min(22, 8 + Math.log2(mk.count) * 3) : mk.tone === 'new' ? 9 : 6,
         color: '#ffffff',
         weight: 1.5,
         fillColor: TONES[mk.tone ?? 'normal'],
