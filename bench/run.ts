@@ -31,8 +31,8 @@ function numArg(name: string, def: number): number {
 }
 // Sizes: the (5,000,000 cases on PostgreSQL); PGlite generates ~5× slower, so it gets
 // 1,000,000 by default; --quick uses small sizes so that it stays under 3 minutes, and says so.
-const kpiCasesPg = numArg('--kpi-cases', quick ? 30_000 : 5_000_000);
-const kpiCasesLite = numArg('--kpi-cases-pglite', quick ? 30_000 : 1_000_000);
+const kpiCasesPg = numArg('--kpi-cases', quick ? 20_000 : 5_000_000);
+const kpiCasesLite = numArg('--kpi-cases-pglite', quick ? 20_000 : 1_000_000);
 const importRows = numArg('--import-rows', quick ? 5_000 : 100_000);
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? new Set((args[onlyIdx + 1] ?? '').split(',')) : null;

@@ -79,6 +79,9 @@ describe('operator console', () => {
     expect(why).toContain(ids[1]);
     expect(why).toContain('当前状态');
     expect(await results.textContent()).toContain('成功 2 件，失败 1 件');
+    // The queue reloads after the step: the dispatched cases leave the "to dispatch" tab.
+    await page.locator('[data-testid="queue"], [data-testid="queue-empty"]').first().waitFor();
+    await expect.poll(() => page.getByTestId('case-row').filter({ hasText: ids[0] }).count()).toBe(0);
     await shot(page, 'operator-2-bulk-dispatch');
 
     for (const c of [cases[0]!, cases[2]!]) {

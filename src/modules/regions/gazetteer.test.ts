@@ -149,3 +149,21 @@ describe('matchAddress: gazetteer', () => {
     expect(r.region?.id).toBe(qianwei.id);
   });
 });
+
+describe('matchAddress: short forms are weak evidence', () => {
+  const dianchiCommunity = u(11, '滇池路社区', 'community', fuhaiStreet);
+  const idx = new NameIndex([city, xishan, wuhua, qianwei, fuhaiStreet, fuhaiA, fuhaiB, huashan, xicangpo, dianchiCommunity]);
+  const g = (q: string) => matchAddress(q, normalizeAddress(q), idx, []);
+
+  it('a road named like a community (its short form) does not contradict the full names', () => {
+    const r = g('前卫街道福海社区滇池路123号');
+    expect(r.region?.id).toBe(fuhaiA.id);
+    expect(r.confidence).toBeCloseTo(0.8);
+  });
+
+  it('a short form alone stays below the routing threshold (0.6)', () => {
+    const r = g('滇池路与前兴路交叉口');
+    expect(r.region?.id).toBe(dianchiCommunity.id);
+    expect(r.confidence).toBeLessThan(0.6);
+  });
+});

@@ -314,7 +314,8 @@ export function matchAddress(query: string, normalized: string, index: NameIndex
   }
   // An ancestor tied with its own descendant is not a rival: keep the deepest of each chain.
   best = best.filter((u) => !best.some((v) => v !== u && v.path.startsWith(u.path) && v.path !== u.path));
-  const regionConflict = best.length > 0 && regionSpans.some((s) => !best.some((u) => explains(u.path, s) || s.units.some((x) => x.path.startsWith(u.path))));
+  // Only full names contradict: a short form ("滇池路" of 滇池路社区) inside a road name is noise.
+  const regionConflict = best.length > 0 && regionSpans.some((s) => !s.short && !best.some((u) => explains(u.path, s) || s.units.some((x) => x.path.startsWith(u.path))));
 
   // Gazetteer evidence: the most specific span (longest, then address > poi > road); its entries
   // must fit the regions named, and exactly one must remain.
@@ -372,7 +373,8 @@ export function matchAddress(query: string, normalized: string, index: NameIndex
     const u = best[0]!;
     const ownSpan = regionSpans.find((s) => s.units.some((x) => x.id === u.id));
     let conf = LEVEL_CONFIDENCE[u.level];
-    if (ownSpan?.short) conf *= 0.8;
+    // A short form alone stays below GEOCODE_ROUTING_CONFIDENCE (0.6): it never routes a case.
+    if (ownSpan?.short) conf *= 0.7;
     if (regionConflict) conf *= 0.7;
     return build(u, 'matched', conf);
   }
