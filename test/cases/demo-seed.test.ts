@@ -81,7 +81,7 @@ describe('the demo case history', () => {
   it('spreads the cases over the states of the loop', async () => {
     const rows = await q<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM case_file GROUP BY state');
     const n = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
-    for (const s of ['reported', 'not_accepted', 'dispatched', 'handled', 'closed', 'evaluated']) expect(n[s], s).toBeGreaterThan(0);
+    for (const s of ['reported', 'not_accepted', 'accepted', 'dispatched', 'returned', 'handled', 'verified', 'closed', 'evaluated', 'suspended', 'merged']) expect(n[s], s).toBeGreaterThan(0);
     expect((n.signed ?? 0) + (n.in_progress ?? 0)).toBeGreaterThan(0);
     expect(n.evaluated! / COUNT).toBeGreaterThan(0.4);
     const [x] = await q<{ returned: number; reopened: number; rework: number; tickets: number; satisfied: number; basic: number; overdue: number }>(

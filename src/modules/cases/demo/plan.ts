@@ -290,26 +290,41 @@ export function planDemoHistory(r: Rng, o: PlanOptions): CasePlan[] {
   for (let i = 0; i < outside; i++) add(base(i === 0 ? 'rejected' : 'reported', r.pick(['open311', 'web', 'hotline'] as const), { outside: true }, i === 0 ? reportTime(r, start, now - 5 * DAY) : recent(72)));
   for (let i = 0; i < 4; i++) add(base(i < 3 ? 'evaluated' : 'reported', 'hotline', { addressOnly: true, district: r.chance(0.6) ? a.mainDistrictCode : r.pick(others.length ? others : [a.mainDistrictCode]) }, i < 3 ? reportTime(r, start, now - 6 * DAY) : recent(24)));
 
+  // Rare outcomes at least once (twice for merges), whatever the count: the demo shows every state.
+  const must: Scenario[] = ['suspended', 'verified', 'accepted', 'returned', 'reopened_open', 'reopened_evaluated', 'overdue', 'overdue', 'in_progress', 'merged', 'merged'];
   const targets: CasePlan[] = [];
-  while (plans.length < o.count) {
-    const scenario = r.weighted(SCENARIO_WEIGHTS);
+  let tries = 0;
+  while (plans.length < o.count && tries++ < o.count * 50) {
+    const musts = must.length > 0 && (must[0] !== 'merged' || targets.length >= 3);
+    const scenario = musts ? must.shift()! : r.weighted(SCENARIO_WEIGHTS);
     const channel = r.weighted(CHANNELS);
     const district = r.chance(0.6) || others.length === 0 ? a.mainDistrictCode : r.pick(others);
     if (scenario === 'merged') {
+      const retry = () => {
+        if (musts) must.unshift('merged');
+      };
       const target = targets.length ? r.pick(targets) : null;
-      if (!target?.point?.located) continue;
-      const close = target.steps.find((s) => s.action === 'close' || s.action === 'handle');
-      const t0 = target.reportedAt.getTime() + r.between(1, 20) * H;
-      if (!close || close.at.getTime() - t0 < 6 * H) continue;
+      const close = target?.steps.find((s) => s.action === 'close' || s.action === 'handle');
+      const t0 = (target?.reportedAt.getTime() ?? 0) + r.between(1, 20) * H;
+      if (!target?.point?.located || !close || close.at.getTime() - t0 < 6 * H) {
+        retry();
+        continue;
+      }
       const p = base('merged', r.pick(['web', 'h5', 'hotline'] as const), { unitId: null, district: target.districtCode }, new Date(t0), target.categoryCode);
-      if (!p) continue;
+      if (!p) {
+        retry();
+        continue;
+      }
       // A duplicate: the same problem reported again a few dozen metres away.
       const dx = r.between(-0.0004, 0.0004);
       const dy = r.between(-0.0004, 0.0004);
       p.point = { lng: target.point.lng + dx, lat: target.point.lat + dy, located: null };
       p.mods.push('duplicate');
       p.steps.push({ at: new Date(staff(t0 + r.between(0.5, 3) * H, r, false)), action: 'merge', body: {}, by: 'centre', mergeInto: target.idx });
-      if (p.steps[0]!.at.getTime() >= close.at.getTime() || p.steps[0]!.at.getTime() >= now) continue;
+      if (p.steps[0]!.at.getTime() >= close.at.getTime() || p.steps[0]!.at.getTime() >= now) {
+        retry();
+        continue;
+      }
       p.idx = plans.length;
       plans.push(p);
       continue;
