@@ -103,6 +103,14 @@ export const rows: AccessRow[] = [
     request: (env, target) => ({ url: `/api/departments/${env.departments[target].id}` }),
   },
 
+  {
+    method: 'PATCH',
+    url: '/api/departments/:id',
+    anonymous: 'deny401',
+    ...onlyRoles(['admin'], SCOPED),
+    request: (env, target) => ({ url: `/api/departments/${env.departments[target].id}`, payload: { kind: '城管' } }),
+  },
+
   { method: 'GET', url: '/api/apikeys', anonymous: 'deny401', ...onlyRoles(['admin'], 'allow'), request: () => ({ url: '/api/apikeys' }) },
   {
     method: 'POST',

@@ -46,6 +46,8 @@ describe('POST /api/cases with an address only', () => {
     expect(body.case.regionIds.grid).toBe(w.city.wuhuaGrid.id);
     expect(body.location.source).toBe('geocoded_point');
     expect((await stored(body.case.id)).location_source).toBe('geocoded_point');
+    const detail = (await w.app.inject({ method: 'GET', url: `/api/cases/${body.case.id}`, headers: w.admin.headers })).json();
+    expect(detail.locationSource).toEqual({ source: 'geocoded_point', confidence: expect.any(Number) });
   });
 
   it('201: an address that matches nothing → the city centre, location_source none, no confidence', async () => {

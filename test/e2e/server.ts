@@ -41,7 +41,9 @@ export async function startE2eServer(log: (m: string) => void = () => {}): Promi
   const db = await migratedDatabase();
   const ctx: Ctx = { actor: systemActor('e2e-seed'), now: new Date(), requestId: 'e2e-seed', ip: null };
   await seedDemoSmall(db, ctx, log, ['530112', '530102']);
-  // Only what the journeys use: the demo users and departments, the taxonomy and routing rules.
+  // Only what the journeys use: the demo users and departments, the taxonomy and routing rules;
+  // no demo case history (the journeys make their own cases, and it would cost the start ~45 s).
+  process.env.GONGZHI_DEMO_CASES ??= '0';
   for (const m of MODULES) if ((m.name === 'identity' || m.name === 'cases') && m.seedDemo) await m.seedDemo(db, ctx, log);
   const config = loadConfig({ LOG_LEVEL: 'silent' }, { secret: E2E_SECRET, demo: true, dataDir, port: 0 });
   const app = await buildApp({ db, config, logger: false });

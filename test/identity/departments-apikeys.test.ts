@@ -105,6 +105,38 @@ describe('POST /api/departments', () => {
   });
 });
 
+describe('PATCH /api/departments/:id', () => {
+  it('200: an admin renames and deactivates a department in scope; the audit record has before and after', async () => {
+    const r = await app.inject({ method: 'PATCH', url: `/api/departments/${deps.whStreet}`, headers: wuhuaAdmin, payload: { name: '华山街道综合执法队', active: false } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ code: 'D-WH-HS', name: '华山街道综合执法队', kind: '城管', active: false });
+    const audit = await t.db.query<{ before: unknown; after: unknown }>(`SELECT before, after FROM audit_record WHERE action = 'department.update' AND target_id = $1`, [String(deps.whStreet)]);
+    expect(audit.rows).toHaveLength(1);
+    expect(audit.rows[0]).toMatchObject({ before: { name: '华山街道城管中队', active: true }, after: { name: '华山街道综合执法队', active: false } });
+  });
+
+  it('404 for a department outside the admin scope, like a missing one; nothing changes', async () => {
+    const out = await app.inject({ method: 'PATCH', url: `/api/departments/${deps.pl}`, headers: wuhuaAdmin, payload: { name: 'x' } });
+    expect(out.statusCode).toBe(404);
+    expect(out.json().error.code).toBe('department_not_found');
+    expect((await app.inject({ method: 'PATCH', url: '/api/departments/987654', headers: wuhuaAdmin, payload: { name: 'x' } })).statusCode).toBe(404);
+    expect((await getDepartmentById(t.db, deps.pl))!.name).toBe('盘龙区城市管理局');
+  });
+
+  it('400 naming the field for an empty body, a blank name or an unknown field; 403 for an operator', async () => {
+    const empty = await app.inject({ method: 'PATCH', url: `/api/departments/${deps.wh}`, headers: cityAdmin, payload: {} });
+    expect(empty.statusCode).toBe(400);
+    expect(JSON.stringify(empty.json())).toContain('body');
+    const blank = await app.inject({ method: 'PATCH', url: `/api/departments/${deps.wh}`, headers: cityAdmin, payload: { name: '' } });
+    expect(blank.statusCode).toBe(400);
+    expect(JSON.stringify(blank.json())).toContain('name');
+    const code = await app.inject({ method: 'PATCH', url: `/api/departments/${deps.wh}`, headers: cityAdmin, payload: { code: 'NEW' } });
+    expect(code.statusCode).toBe(400);
+    expect((await app.inject({ method: 'PATCH', url: `/api/departments/${deps.wh}`, headers: wuhuaOperator, payload: { name: 'x' } })).statusCode).toBe(403);
+    expect((await getDepartmentById(t.db, deps.wh))!.name).toBe('五华区城市管理局');
+  });
+});
+
 describe('API keys', () => {
   it('POST /api/apikeys 201 returns the key once; it authenticates as Bearer without CSRF; GET lists it without the key', async () => {
     const r = await app.inject({ method: 'POST', url: '/api/apikeys', headers: wuhuaAdmin, payload: { name: '12345 热线', grants: [{ role: 'analyst', regionCode: city.wuhua.code }] } });

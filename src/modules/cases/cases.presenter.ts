@@ -84,6 +84,7 @@ export function presentCase(
     attributes: k.attributes,
     private: k.private,
     input: k.input_lng === null ? null : { lng: k.input_lng, lat: k.input_lat, crs: k.input_crs },
+    locationSource: { source: k.location_source, confidence: k.location_confidence },
     regionPath: k.region_path,
     regionIds: { city: k.city_id, district: k.district_id, street: k.street_id, community: k.community_id, grid: k.grid_id },
     centrePath: k.centre_path,

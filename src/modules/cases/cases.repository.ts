@@ -225,6 +225,7 @@ const CASE_COLS = `c.id, c.city_code, c.public_id, c.state, c.suspended_from, c.
   c.handled_at, c.verified_at, c.closed_at, c.evaluated_at, c.created_at, c.updated_at`;
 
 const VIEW_COLS = `${CASE_COLS}, cat.private AS category_private, cat.needs_contact AS category_needs_contact,
+  c.location_source, c.location_confidence,
   ARRAY(SELECT DISTINCT cr.user_id FROM case_reporter cr WHERE cr.city_code = c.city_code AND cr.case_id = c.id AND cr.user_id IS NOT NULL) AS reporter_user_ids`;
 
 function norm<T extends CaseRow>(r: T): T {
@@ -232,6 +233,7 @@ function norm<T extends CaseRow>(r: T): T {
   r.suspended_ms = Number(r.suspended_ms);
   const v = r as unknown as Partial<CaseView>;
   if (v.reporter_user_ids) v.reporter_user_ids = v.reporter_user_ids.map(Number);
+  if (v.location_confidence !== undefined && v.location_confidence !== null) v.location_confidence = Number(v.location_confidence);
   return r;
 }
 

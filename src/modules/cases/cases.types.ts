@@ -122,6 +122,9 @@ export interface CaseRow {
 /** A case as commands and the policy see it: the row plus who reported it (merged reporters too). */
 export interface CaseView extends CaseRow {
   reporter_user_ids: number[];
+  /** How the point/region was found at intake: gps | geocoded_point | geocoded_region | none (NULL for imported rows). */
+  location_source: string | null;
+  location_confidence: number | null;
   category_private: boolean;
   category_needs_contact: boolean;
 }

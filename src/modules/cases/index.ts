@@ -63,7 +63,8 @@ export const manifest: ModuleManifest = {
     log(`cases: ${added} categories, ${rules} routing rules`);
     // GONGZHI_DEMO_CASES: how many demo cases (0: none), e.g. for a faster e2e start or a bigger demo.
     const env = process.env.GONGZHI_DEMO_CASES;
-    const count = env !== undefined && /^\d+$/.test(env) ? Number(env) : undefined;
+    if (env !== undefined && env !== '' && !/^\d{1,6}$/.test(env)) throw new Error(`GONGZHI_DEMO_CASES: must be a whole number of cases (0 for none), got "${env}"`);
+    const count = env !== undefined && env !== '' ? Number(env) : undefined;
     const history = count === 0 ? null : await seedDemoCases(db, { now: ctx.now, log, ...(count !== undefined ? { count } : {}) });
     if (!history) return;
     if (history.skipped) log(`cases: demo history not seeded (${history.skipped})`);

@@ -21,6 +21,7 @@ const RULES = {
   'departments.list': STAFF_ROLES,
   'departments.read': STAFF_ROLES,
   'departments.create': ['admin'],
+  'departments.update': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type IdentityAction = keyof typeof RULES;

@@ -171,6 +171,10 @@ export async function insertDepartment(
   return r.rows[0]!.id;
 }
 
+export async function updateDepartment(sql: Sql, id: number, d: { name: string; kind: string; active: boolean; now: Date }): Promise<void> {
+  await sql.query(`UPDATE department SET name = $2, kind = $3, active = $4, updated_at = $5 WHERE id = $1`, [id, d.name, d.kind, d.active, d.now]);
+}
+
 // ---------------------------------------------------------------- users
 
 const USER_COLS = `u.id, u.name, u.phone, u.id_card_enc AS "idCardEnc", u.id_card_masked AS "idCardMasked", u.password_hash AS "passwordHash",

@@ -229,6 +229,33 @@ export async function identityRoutes(app: FastifyInstance, { db, config, now }: 
     },
   );
 
+  app.patch(
+    '/api/departments/:id',
+    {
+      config: { policy: 'departments.update' },
+      schema: {
+        tags: ['departments'],
+        summary: 'Rename, re-kind or (de)activate a department in my scope (its code and area stay)',
+        params: IdParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            kind: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+            active: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: DepartmentSchema },
+      },
+    },
+    async (req) => {
+      authorize(req.actor, 'departments.update');
+      const id = (req.params as { id: number }).id;
+      await svc.updateDepartment(db, req.ctx(), id, req.body as svc.UpdateDepartmentInput);
+      return presentDepartment((await repo.getDepartment(db, id))!);
+    },
+  );
+
   // ------------------------------------------------------------------ API keys
 
   app.get(

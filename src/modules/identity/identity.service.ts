@@ -253,6 +253,41 @@ export async function createDepartment(db: Database, ctx: Ctx, input: CreateDepa
   });
 }
 
+export interface UpdateDepartmentInput {
+  name?: string | undefined;
+  kind?: string | undefined;
+  active?: boolean | undefined;
+}
+
+/**
+ * Rename, re-kind, or (de)activate a department. Its code and area stay: routing rules, grants
+ * and the cases' dispatch history refer to them. An inactive department keeps its history but
+ * routing suggestions and dispatch pickers leave it out.
+ */
+export async function updateDepartment(db: Database, ctx: Ctx, id: number, input: UpdateDepartmentInput): Promise<void> {
+  if (input.name === undefined && input.kind === undefined && input.active === undefined) {
+    throw invalid('body', 'give at least one of name, kind, active');
+  }
+  await inTx(db, ctx, async (c) => {
+    const d = await repo.getDepartment(c.tx, id);
+    if (!d || !administersRegion(c.actor, d.regionPath)) throw new AppError('department_not_found', `No department ${id}.`);
+    const next = {
+      name: input.name === undefined ? d.name : checkName(input.name),
+      kind: input.kind ?? d.kind,
+      active: input.active ?? d.active,
+    };
+    await repo.updateDepartment(c.tx, id, { ...next, now: c.now });
+    await recordAudit(c, {
+      action: 'department.update',
+      targetType: 'department',
+      targetId: id,
+      regionId: d.regionId,
+      before: { name: d.name, kind: d.kind, active: d.active },
+      after: next,
+    });
+  });
+}
+
 export interface CreateApiKeyInput {
   name: string;
   grants: GrantInput[];

@@ -65,7 +65,7 @@ export async function listDepartments(
 
 export const manifest: ModuleManifest = {
   name: 'identity',
-  auditVerbs: ['user.create', 'user.update', 'user.grant', 'user.revoke_grant', 'user.locked', 'auth.login', 'auth.logout', 'department.create', 'apikey.create', 'apikey.revoke'],
+  auditVerbs: ['user.create', 'user.update', 'user.grant', 'user.revoke_grant', 'user.locked', 'auth.login', 'auth.logout', 'department.create', 'department.update', 'apikey.create', 'apikey.revoke'],
   async hooks(app, deps) {
     await registerAuthentication(app, deps);
   },

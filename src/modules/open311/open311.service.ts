@@ -10,7 +10,7 @@ import { AppError, invalid, isAppError } from '../../platform/errors.js';
 import { getCategory, intake, listCategories, validateAttributes, withIdempotency, type CategoryRow } from '../cases/index.js';
 import { insertEvent } from '../cases/index.js';
 import { getDepartmentById } from '../identity/index.js';
-import { locatePoint } from '../regions/index.js';
+import { geocodeAddress, locatePoint } from '../regions/index.js';
 import { openField } from './open311.format.js';
 import * as repo from './open311.repository.js';
 import { presentRequest, presentUpdate, serviceNotice, w3c, type RequestJson, type UpdateJson } from './open311.presenter.js';
@@ -189,9 +189,13 @@ export async function submitRequest(db: Database, ctx: Ctx, input: SubmitInput, 
   }
   const name = [input.last_name, input.first_name].filter((x) => x && x.trim()).join(' ').trim();
   const { attribute: _a, ...hashed } = input;
+  // Geocode before the transaction, against the cached name index: inside one, the geocoder
+  // would load the whole region-name index for that transaction alone.
+  const geocoded = !hasLat && address ? await geocodeAddress(db, address, { cityCode: jurisdiction.code }) : undefined;
   return inTx(db, ctx, (c) =>
     withIdempotency(c, idempotencyKey, { open311: hashed, attribute: input.attribute ?? {} }, async () => {
       const r = await intake(c, {
+        ...(geocoded ? { geocoded } : {}),
         channel: 'open311',
         categoryCode: cat.code,
         description: input.description?.trim() || cat.name_zh,

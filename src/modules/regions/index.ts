@@ -5,7 +5,7 @@
  */
 import type { ModuleManifest } from '../types.js';
 import { regionsCli } from './regions.cli.js';
-import { refreshLocateIndex } from './locate.js';
+import { getLocateIndex } from './locate.js';
 import { gazetteerRoutes } from './gazetteer.routes.js';
 import { regionsRoutes } from './regions.routes.js';
 import { seedDemoRegions } from './seed-demo.js';
@@ -39,7 +39,9 @@ export const manifest: ModuleManifest = {
     await gazetteerRoutes(app, deps);
   },
   async onReady({ db }) {
-    await refreshLocateIndex(db);
+    // Warm the index before the first request; one a demo seed in this process just built
+    // (same region revision) is reused rather than built a second time.
+    await getLocateIndex(db);
   },
   cli: regionsCli,
   async seedDemo(db, ctx, log) {

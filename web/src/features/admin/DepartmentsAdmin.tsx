@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { errorText } from '../../api/errors';
 import { useAuth } from '../../app/auth';
 import { Alert } from '../shared/ui';
-import { createDepartment, listAllDepartments, type AdminDepartment } from './api';
+import { createDepartment, listAllDepartments, updateDepartment, type AdminDepartment } from './api';
 
 const KINDS = ['城管', '住建', '市场监管', '生态环境', '水务', '交通', '公安', '卫健', '民政', '其他'];
 
@@ -33,6 +33,21 @@ export function DepartmentsAdmin() {
       const d = await createDepartment({ code: f.code.trim(), name: f.name.trim(), kind: f.kind, regionCode: f.regionCode.trim(), ...(f.parentCode ? { parentCode: f.parentCode } : {}) });
       setNotice(t('depts.created', { name: d.name }));
       setF((x) => ({ ...x, code: '', name: '' }));
+      void reload();
+    } catch (err) {
+      setError(errorText(t, err));
+    }
+  }
+  const [edit, setEdit] = useState<{ id: number; name: string; kind: string; active: boolean } | null>(null);
+  async function saveEdit(e: FormEvent) {
+    e.preventDefault();
+    if (!edit) return;
+    setError(null);
+    setNotice(null);
+    try {
+      const d = await updateDepartment(edit.id, { name: edit.name.trim(), kind: edit.kind.trim(), active: edit.active });
+      setNotice(t('depts.saved', { name: d.name }));
+      setEdit(null);
       void reload();
     } catch (err) {
       setError(errorText(t, err));
@@ -73,15 +88,33 @@ export function DepartmentsAdmin() {
         <p className="muted small">{t('depts.editNote')}</p>
         <div className="table-wrap">
           <table className="table" data-testid="departments-table">
-            <thead><tr><th scope="col">{t('depts.name')}</th><th scope="col">{t('depts.code')}</th><th scope="col">{t('depts.kind')}</th><th scope="col">{t('routing.region')}</th></tr></thead>
+            <thead><tr><th scope="col">{t('depts.name')}</th><th scope="col">{t('depts.code')}</th><th scope="col">{t('depts.kind')}</th><th scope="col">{t('routing.region')}</th><th scope="col">{t('depts.status')}</th><th scope="col"><span className="sr-only">{t('depts.actions')}</span></th></tr></thead>
             <tbody>
               {(items ?? []).map((d) => (
-                <tr key={d.id} className={d.active ? '' : 'muted'}>
-                  <th scope="row">{d.name}</th>
-                  <td><code>{d.code}</code></td>
-                  <td>{d.kind}</td>
-                  <td>{d.regionName}</td>
-                </tr>
+                edit?.id === d.id ? (
+                  <tr key={d.id}>
+                    <td colSpan={6}>
+                      <form className="form-grid" onSubmit={saveEdit} aria-label={t('depts.editTitle', { code: d.code })}>
+                        <div className="field"><label htmlFor="ed-name">{t('depts.name')}</label><input id="ed-name" value={edit.name} onChange={(e) => setEdit({ ...edit, name: e.target.value })} required maxLength={200} /></div>
+                        <div className="field"><label htmlFor="ed-kind">{t('depts.kind')}</label><input id="ed-kind" list="nd-kinds" value={edit.kind} onChange={(e) => setEdit({ ...edit, kind: e.target.value })} required maxLength={40} /></div>
+                        <div className="field"><label className="inline"><input type="checkbox" checked={edit.active} onChange={(e) => setEdit({ ...edit, active: e.target.checked })} /> {t('depts.active')}</label></div>
+                        <div className="row">
+                          <button type="submit" className="btn btn-primary">{t('depts.save')}</button>
+                          <button type="button" className="btn" onClick={() => setEdit(null)}>{t('depts.cancel')}</button>
+                        </div>
+                      </form>
+                    </td>
+                  </tr>
+                ) : (
+                  <tr key={d.id} className={d.active ? '' : 'muted'}>
+                    <th scope="row">{d.name}</th>
+                    <td><code>{d.code}</code></td>
+                    <td>{d.kind}</td>
+                    <td>{d.regionName}</td>
+                    <td>{d.active ? t('depts.activeYes') : t('depts.activeNo')}</td>
+                    <td><button type="button" className="btn btn-small" onClick={() => setEdit({ id: d.id, name: d.name, kind: d.kind, active: d.active })}>{t('depts.edit')}<span className="sr-only"> {d.name}</span></button></td>
+                  </tr>
+                )
               ))}
             </tbody>
           </table>

@@ -76,6 +76,7 @@ export interface AdminDepartment {
   active: boolean;
 }
 export const listAllDepartments = async (q?: string) => listOf<AdminDepartment>(await get<unknown>('/api/departments', { q: q || undefined, limit: 500 }), 'items');
+export const updateDepartment = (id: number, body: { name?: string; kind?: string; active?: boolean }) => patch<AdminDepartment>(`/api/departments/${id}`, body);
 export const createDepartment = (body: { code: string; name: string; kind: string; regionCode: string; parentCode?: string }) => post<AdminDepartment>('/api/departments', body);
 
 export type DayKind = 'holiday' | 'workday';
