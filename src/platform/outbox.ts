@@ -82,6 +82,9 @@ export async function relayOnce(db: Database, handlers: Record<string, OutboxHan
 export function startRelay(db: Database, handlers: Record<string, OutboxHandler[]>, log: (msg: string, err?: unknown) => void, intervalMs = 500): () => Promise<void> {
   let stopped = false;
   let current: Promise<unknown> = Promise.resolve();
+  // One pass at a time: when the database hangs rather than refusing, a pass can outlast the
+  // interval, and overlapping passes would pile up connections waiting on it.
+  let busy = false;
   const tick = async () => {
     while (!stopped) {
       const n = await relayOnce(db, handlers).catch((e) => {
@@ -92,7 +95,11 @@ export function startRelay(db: Database, handlers: Record<string, OutboxHandler[
     }
   };
   const timer = setInterval(() => {
-    if (!stopped) current = tick();
+    if (stopped || busy) return;
+    busy = true;
+    current = tick().finally(() => {
+      busy = false;
+    });
   }, intervalMs);
   timer.unref();
   return async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { enqueue, handlersFor, relayOnce, type OutboxMessage } from '../../src/platform/outbox.js';
+import { enqueue, handlersFor, relayOnce, startRelay, type OutboxMessage } from '../../src/platform/outbox.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let t: TestDatabase;
@@ -12,6 +12,29 @@ beforeEach(async () => {
 });
 
 describe('outbox', () => {
+  it('the relay loop runs one pass at a time: a slow delivery is not overtaken by a second pass', async () => {
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    const slow = async (m: OutboxMessage) => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 250));
+      running -= 1;
+      done.push(m.payload.n as number);
+    };
+    await t.db.tx((tx) => enqueue(tx, 'slow.job', { n: 1 }));
+    const stop = startRelay(t.db, { 'slow.*': [slow] }, () => {}, 10);
+    // Arrives while the first delivery is still running: a second pass would take it at once.
+    await new Promise((r) => setTimeout(r, 60));
+    await t.db.tx((tx) => enqueue(tx, 'slow.job', { n: 2 }));
+    const deadline = Date.now() + 10_000;
+    while (done.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await stop();
+    expect(done).toEqual([1, 2]);
+    expect(most).toBe(1);
+  });
+
   it('a message enqueued in a rolled-back transaction is never delivered', async () => {
     await expect(
       t.db.tx(async (tx) => {

@@ -5,7 +5,7 @@
  * XML declaration the spec requires.
  */
 import { XMLBuilder } from 'fast-xml-parser';
-import { ERRORS, isAppError, isDatabaseUnavailable } from '../../platform/errors.js';
+import { ERRORS, inputDataProblem, isAppError, isDatabaseUnavailable } from '../../platform/errors.js';
 
 export type Format = 'json' | 'xml';
 export const FORMATS = ['json', 'xml'] as const;
@@ -105,6 +105,10 @@ export function toOpen311Error(err: unknown): { status: number; errors: Open311E
     } else if (isDatabaseUnavailable(err)) {
       status = 503;
       headers = { 'retry-after': '5' };
+    } else if (inputDataProblem(err)) {
+      // A value PostgreSQL refused (out of range, not valid text): the client's input, not our fault.
+      status = 400;
+      description = inputDataProblem(err)!;
     }
   }
   if (status === 401) status = 403;
