@@ -12,8 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import pg from 'pg';
 import type { Database } from '../src/platform/db.js';
-// eslint-disable-next-line gongzhi/module-boundaries -- until src/modules/cases/index.ts re-exports importCasesFromCsv (asked of the lead)
-import { importCasesFromCsv } from '../src/modules/cases/import311/index.js';
+import { importCasesFromCsv } from '../src/modules/cases/index.js';
 import { CITY_CODE, CITY_EXTENT } from '../src/modules/regions/index.js';
 import { benchCtx, rng } from './demo.js';
 

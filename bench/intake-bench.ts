@@ -55,8 +55,12 @@ export async function benchIntake(d: DemoDb, quick: boolean): Promise<IntakeResu
   const rssAfterStartMb = child.rssMb();
   try {
     const post = async (body: unknown, key: string) => {
-      const r = await fetch(`${child.url}/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
-      return { status: r.status, body: await r.text() };
+      try {
+        const r = await fetch(`${child.url}/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+        return { status: r.status, body: await r.text() };
+      } catch (e) {
+        throw new Error(`POST /api/cases failed (${String(e)}); server exit code ${child.proc.exitCode}, signal ${child.proc.signalCode}; its stderr: ${child.stderrTail()}`);
+      }
     };
     const bodyOf = (cat: string, p: [number, number], i: number) => ({
       channel: 'open311',

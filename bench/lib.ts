@@ -59,6 +59,8 @@ export interface Child {
   url: string;
   stop(): Promise<void>;
   rssMb(): number | null;
+  /** The last 4,000 characters the child wrote to stderr (why it failed). */
+  stderrTail(): string;
 }
 
 /** Start a child process that serves HTTP, and wait until `readyPath` answers 200. */
@@ -87,6 +89,7 @@ export async function startChild(args: string[], env: NodeJS.ProcessEnv, port: n
     proc,
     url,
     startedMs,
+    stderrTail: () => stderr,
     rssMb() {
       try {
         const status = require('node:fs').readFileSync(`/proc/${proc.pid}/status`, 'utf8') as string;

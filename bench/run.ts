@@ -230,30 +230,41 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<void> {
     }
     if (want('intake')) {
       process.stderr.write(`${E}: intake over HTTP…\n`);
-      const r = await benchIntake(d, quick);
-      const bad = r.non2xx + r.errors;
-      const common = `${r.accepted} cases accepted, ${r.categories} categories, ${r.keys} API keys; p50 ${r.p50} ms`;
-      record({
-        key: `intake.${E}.cases_per_s`,
-        what: 'POST /api/cases (validate, locate, duplicate check, route, case + timeline + audit + outbox + rollup marks, commit), 32 clients',
-        value: r.perSecond,
-        unit: 'cases/s',
-        better: 'higher',
-        ceilingKey: [`ceiling.${E}.insert_per_s`, 'ceiling.http.hello_per_s'],
-        goal: { op: '>=', value: E === 'postgres' ? 1500 : 300 },
-        note: `${common}${bad ? `; ${bad} requests not 201: ${JSON.stringify(r.statusCodes)}` : ''}`,
-        ...(r.accepted === 0 ? { failed: `no request accepted: ${JSON.stringify(r.statusCodes)}` } : {}),
-      });
-      record({ key: `intake.${E}.p99_ms`, what: 'p99 latency of the intake run', value: r.p99, unit: 'ms', better: 'lower', ...(E === 'postgres' ? { goal: { op: '<=' as const, value: 50 } } : {}) });
-      record({
-        key: E === 'pglite' ? 'server.rss_mb' : 'server.postgres.rss_mb',
-        what: `resident memory (VmRSS) of the \`gongzhi serve\` process at the end of the intake run (${E})`,
-        value: r.rssMb,
-        unit: 'MB',
-        better: 'lower',
-        goal: { op: '<=', value: 400 },
-        note: `${r.rssAfterStartMb?.toFixed(0) ?? '?'} MB right after /readyz`,
-      });
+      let got: Awaited<ReturnType<typeof benchIntake>> | null = null;
+      try {
+        got = await benchIntake(d, quick);
+      } catch (e) {
+        // A failed run is a result too (the server died, say): print it, go on with the rest.
+        const msg = String(e).slice(0, 3000);
+        process.stderr.write(`  intake failed: ${msg}\n`);
+        record({ key: `intake.${E}.cases_per_s`, what: 'POST /api/cases, 32 clients', value: null, unit: 'cases/s', better: 'higher', goal: { op: '>=', value: E === 'postgres' ? 1500 : 300 }, failed: msg });
+      }
+      const r = got;
+      if (r) {
+        const bad = r.non2xx + r.errors;
+        const common = `${r.accepted} cases accepted, ${r.categories} categories, ${r.keys} API keys; p50 ${r.p50} ms`;
+        record({
+          key: `intake.${E}.cases_per_s`,
+          what: 'POST /api/cases (validate, locate, duplicate check, route, case + timeline + audit + outbox + rollup marks, commit), 32 clients',
+          value: r.perSecond,
+          unit: 'cases/s',
+          better: 'higher',
+          ceilingKey: [`ceiling.${E}.insert_per_s`, 'ceiling.http.hello_per_s'],
+          goal: { op: '>=', value: E === 'postgres' ? 1500 : 300 },
+          note: `${common}${bad ? `; ${r.non2xx} answers not 2xx, ${r.errors} errors or timeouts (status codes ${JSON.stringify(r.statusCodes)})` : ''}`,
+          ...(r.accepted === 0 ? { failed: `no request accepted: ${JSON.stringify(r.statusCodes)}` } : {}),
+        });
+        record({ key: `intake.${E}.p99_ms`, what: 'p99 latency of the intake run', value: r.p99, unit: 'ms', better: 'lower', ...(E === 'postgres' ? { goal: { op: '<=' as const, value: 50 } } : {}) });
+        record({
+          key: E === 'pglite' ? 'server.rss_mb' : 'server.postgres.rss_mb',
+          what: `resident memory (VmRSS) of the \`gongzhi serve\` process at the end of the intake run (${E})`,
+          value: r.rssMb,
+          unit: 'MB',
+          better: 'lower',
+          goal: { op: '<=', value: 400 },
+          note: `${r.rssAfterStartMb?.toFixed(0) ?? '?'} MB right after /readyz`,
+        });
+      }
     }
     const db = await openDemo(d);
     try {

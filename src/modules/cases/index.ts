@@ -26,6 +26,9 @@ export type { CaseRow, CaseView, CategoryRow, CaseEventRow, AttachmentRow, Attri
 export { CHANNELS } from './cases.types.js';
 export { seedDemoCases, DEFAULT_DEMO_CASES, type SeedDemoCasesOptions, type SeedDemoCasesResult } from './demo/index.js';
 export { caseKpisByRegion, foldKpiRollups, refoldAllCases, type CaseKpisQuery, type RegionCaseKpis } from './kpi/index.js';
+// For the benchmark: synthetic volume, the dashboard query and its naive equivalent, the importer.
+export { generateSyntheticCases, kpiDashboardFast, kpiDashboardNaive } from './kpi/index.js';
+export { importCasesFromCsv } from './import311/index.js';
 
 export const manifest: ModuleManifest = {
   name: 'cases',
