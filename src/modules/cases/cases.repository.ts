@@ -247,14 +247,13 @@ export async function loadCaseByPublicId(sql: Sql, publicId: string): Promise<Ca
   return r.rows[0] ? norm(r.rows[0]) : null;
 }
 
-/** Next public id for a city and day: KM-20261129-000123. */
-export async function nextPublicId(sql: Sql, cityCode: string, prefix: string, now: Date): Promise<string> {
+/**
+ * Next public id: KM-20261129-000123, the report day (Asia/Shanghai) and a running number from a
+ * sequence (migration 0018: a counter row locked until commit serialised every intake).
+ */
+export async function nextPublicId(sql: Sql, prefix: string, now: Date): Promise<string> {
   const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-  const r = await sql.query<{ n: number }>(
-    `INSERT INTO case_sequence (city_code, day, n) VALUES ($1, $2, 1)
-     ON CONFLICT (city_code, day) DO UPDATE SET n = case_sequence.n + 1 RETURNING n`,
-    [cityCode, day],
-  );
+  const r = await sql.query<{ n: number }>(`SELECT nextval('case_public_no_seq')::int8 AS n`);
   return `${prefix}-${day.replace(/-/g, '')}-${String(r.rows[0]!.n).padStart(6, '0')}`;
 }
 

@@ -322,7 +322,7 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
   if (input.responseLevel !== undefined && !hasRole(c.actor, ['operator'])) throw invalid('responseLevel', 'only centre operators set the response level');
   const prefix = PUBLIC_ID_PREFIX[city.code.slice(0, 4)] ?? city.code.slice(0, 4);
   const reportedAt = input.reportedAt ?? c.now;
-  const publicId = await repo.nextPublicId(c.tx, city.code, prefix, reportedAt);
+  const publicId = await repo.nextPublicId(c.tx, prefix, reportedAt);
   const id = await repo.insertCase(
     c.tx,
     {

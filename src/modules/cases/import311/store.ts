@@ -198,7 +198,7 @@ export async function createHistoricalStore(db: Database, ctx: Ctx, opts: StoreO
         const fresh = rows.filter((x) => !existing.has(`${x.dataset}\u0000${x.r.sourceId}`));
         const old = rows.filter((x) => existing.has(`${x.dataset}\u0000${x.r.sourceId}`));
 
-        const publicIds = await reservePublicIds(tx, city.code, prefix, fresh.map((x) => x.r.reportedAt));
+        const publicIds = await reservePublicIds(tx, prefix, fresh.map((x) => x.r.reportedAt));
         const inserted = await insertCases(tx, city, ctx.now, fresh, publicIds);
         const changed = await updateCases(tx, city.code, ctx.now, old.map((x) => ({ ...x, id: existing.get(`${x.dataset}\u0000${x.r.sourceId}`)!.id })));
 
@@ -252,26 +252,11 @@ async function findExisting(tx: Sql, cityCode: string, rows: Row[]): Promise<Map
   return out;
 }
 
-/** Public ids for new records, numbered per city and (Asia/Shanghai) day of the report. */
-async function reservePublicIds(tx: Sql, cityCode: string, prefix: string, reportedAt: Date[]): Promise<string[]> {
+/** Public ids for new records: the (Asia/Shanghai) report day and a running number from the sequence intake uses. */
+async function reservePublicIds(tx: Sql, prefix: string, reportedAt: Date[]): Promise<string[]> {
   if (reportedAt.length === 0) return [];
-  const days = reportedAt.map(shanghaiDay);
-  const counts = new Map<string, number>();
-  for (const d of days) counts.set(d, (counts.get(d) ?? 0) + 1);
-  const { rows } = await tx.query<{ day: string; n: number }>(
-    `INSERT INTO case_sequence (city_code, day, n)
-     SELECT $1, d.day, d.k FROM unnest($2::text::date[], $3::text::int[]) AS d(day, k)
-     ON CONFLICT (city_code, day) DO UPDATE SET n = case_sequence.n + EXCLUDED.n
-     RETURNING to_char(day, 'YYYY-MM-DD') AS day, n`,
-    [cityCode, pgArray([...counts.keys()]), pgArray([...counts.values()])],
-  );
-  const next = new Map<string, number>();
-  for (const r of rows) next.set(r.day, Number(r.n) - counts.get(r.day)! + 1);
-  return days.map((d) => {
-    const n = next.get(d)!;
-    next.set(d, n + 1);
-    return `${prefix}-${d.replace(/-/g, '')}-${String(n).padStart(6, '0')}`;
-  });
+  const { rows } = await tx.query<{ n: number }>(`SELECT nextval('case_public_no_seq')::int8 AS n FROM generate_series(1, $1::int)`, [reportedAt.length]);
+  return reportedAt.map((at, i) => `${prefix}-${shanghaiDay(at).replace(/-/g, '')}-${String(rows[i]!.n).padStart(6, '0')}`);
 }
 
 function caseColumns(x: Row) {
