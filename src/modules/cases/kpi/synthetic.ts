@@ -121,13 +121,16 @@ export async function generateSyntheticCases(db: Database, o: SyntheticOptions):
         `WITH g AS (
            SELECT s, random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6
              FROM generate_series($1::int, $1::int + $2::int - 1) AS s
+         ), lv AS (
+           -- The leaves as a table, joined by position: subscripting a text[] parameter walks it
+           -- element by element, so over a whole city's 54,748 paths that lookup dominated.
+           SELECT u.id, u.path, u.i FROM unnest($3::bigint[], $4::text[]) WITH ORDINALITY AS u(id, path, i)
          ), leaf AS (
-           SELECT g.*, ($3::bigint[])[1 + (g.r1 * 1e9)::bigint % array_length($3::bigint[], 1)] AS region_id,
-                  ($4::text[])[1 + (g.r1 * 1e9)::bigint % array_length($3::bigint[], 1)] AS region_path,
+           SELECT g.*, lv.id AS region_id, lv.path AS region_path,
                   $6::timestamptz + round(g.r2 * $7::float8) * interval '1 millisecond' AS reported_at,
                   CASE WHEN g.r3 < 0.02 THEN 'reported' WHEN g.r3 < 0.04 THEN 'not_accepted' WHEN g.r3 < 0.07 THEN 'dispatched'
                        WHEN g.r3 < 0.10 THEN 'in_progress' WHEN g.r3 < 0.12 THEN 'handled' WHEN g.r3 < 0.30 THEN 'closed' ELSE 'evaluated' END AS state
-             FROM g
+             FROM g JOIN lv ON lv.i = 1 + (g.r1 * 1e9)::bigint % $10::bigint
          ), t AS (
            SELECT leaf.*,
                   CASE WHEN state NOT IN ('reported', 'not_accepted') THEN reported_at + round((0.2 + r4) * 3600000) * interval '1 millisecond' END AS accepted_at,
@@ -164,7 +167,7 @@ export async function generateSyntheticCases(db: Database, o: SyntheticOptions):
            FROM t
          RETURNING id)
          SELECT min(id) AS lo, max(id) AS hi FROM ins`,
-        [start + 1, n, leafIds, leafPaths, cityCode, o.from, span, cats, depts],
+        [start + 1, n, leafIds, leafPaths, cityCode, o.from, span, cats, depts, leafIds.length],
       );
       const lo = Number(r.rows[0]!.lo);
       const hi = Number(r.rows[0]!.hi);
