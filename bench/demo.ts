@@ -15,6 +15,7 @@ import { systemActor } from '../src/platform/actor.js';
 import { cliCtx, type Ctx } from '../src/platform/context.js';
 import { openDatabase, type Database } from '../src/platform/db.js';
 import { migrate } from '../src/platform/migrate.js';
+import { mulberry32 } from '../src/platform/prng.js';
 import { seedDemo } from '../src/cli/platform-commands.js';
 import { CITY_CODE, CITY_EXTENT, getLocateIndex, seedDemoSmall } from '../src/modules/regions/index.js';
 
@@ -163,14 +164,7 @@ export async function demoPostgres(adminUrl: string, quick: boolean): Promise<De
 
 /** A deterministic pseudo-random generator (mulberry32), so that runs draw the same points. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Points drawn uniformly inside the city's extent. */

@@ -5,18 +5,12 @@
  */
 import { Delaunay } from 'd3-delaunay';
 import polygonClipping from 'polygon-clipping';
+import { mulberry32 } from '../../platform/prng.js';
 import { bboxOf, coversPoint, ringArea, ringCentroid, type MultiPolygon } from './geometry.js';
 
 /** mulberry32: small, fast, good enough for demo layouts; seeded, so reproducible. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** A stable 32-bit seed from a string (FNV-1a), so each unit's layout depends only on its code. */

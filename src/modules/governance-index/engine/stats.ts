@@ -241,17 +241,5 @@ export function rankDescendingMin(x: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/**
- * Seeded PRNG: mulberry32 (32-bit state, period 2^32), enough for Monte Carlo draws that must be
- * reproducible, not for cryptography. Returns a function giving uniforms in [0, 1).
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for reproducible Monte Carlo draws: the platform's one mulberry32. */
+export { mulberry32 } from '../../../platform/prng.js';
