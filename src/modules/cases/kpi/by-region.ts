@@ -15,6 +15,7 @@ import { computeKpis, localDateOf, type Ratio } from '../sla/index.js';
 import { slaCalendar } from '../scheduler/deadlines.js';
 import { ROLLUP_MAX_DEPTH, caseSummaryOf } from './facts.js';
 import * as repo from './kpi.repository.js';
+import { ratesFromCounters, ratio } from './rates.js';
 
 export interface CaseKpisQuery {
   /** The regions to report on (any level; a case counts in every ancestor of its region). */
@@ -46,7 +47,6 @@ export interface RegionCaseKpis {
   source: 'rollup' | 'facts' | 'timeline';
 }
 
-const ratio = (numerator: number, denominator: number): Ratio => ({ numerator, denominator, rate: denominator === 0 ? null : numerator / denominator });
 
 /** Per region id; regions that do not exist are left out. */
 export async function caseKpisByRegion(sql: Sql, q: CaseKpisQuery): Promise<Map<number, RegionCaseKpis>> {
@@ -72,17 +72,9 @@ export async function caseKpisByRegion(sql: Sql, q: CaseKpisQuery): Promise<Map<
   for (const r of regions) {
     const s = sums.get(r.id);
     const g = (k: keyof repo.Sums['c']) => s?.c[k] ?? 0;
-    const answered = g('cb_satisfied') + g('cb_basic') + g('cb_dissatisfied');
     out.set(r.id, {
       regionId: r.id,
-      intake: g('intake'),
-      acceptance: ratio(g('accepted'), g('decided')),
-      disposal: ratio(g('disposed'), g('due')),
-      onTimeDisposal: ratio(g('on_time_num'), g('on_time_den')),
-      closure: ratio(g('closed'), g('due')),
-      rework: ratio(g('reworked'), g('disposed')),
-      reopen: ratio(g('reopened'), g('ever_closed')),
-      satisfaction: ratio(g('cb_satisfied') + g('cb_basic'), answered),
+      ...ratesFromCounters(g),
       supervised: ratio(supervised.get(r.path) ?? 0, g('due')),
       backlog: g('backlog'),
       overdue: g('overdue'),

@@ -21,6 +21,7 @@ import { histPercentile } from './buckets.js';
 import { DIM_MAX_DEPTH, ROLLUP_MAX_DEPTH } from './facts.js';
 import { actorUserId, authorizeKpi, authorizeTicketClose, authorizeTicketList, defaultKpiRegionPath, mayViewKpisOf, mayViewTicket, ticketScope } from './kpi.policy.js';
 import * as repo from './kpi.repository.js';
+import { answeredCallbacks, ratesFromCounters, ratio } from './rates.js';
 import type { GroupBy, RegionRow, Sums, TicketRow } from './kpi.repository.js';
 
 export const EXACT_PERCENTILE_LIMIT = 20_000;
@@ -48,7 +49,6 @@ export interface KpiWindow {
   to: string;
 }
 
-const ratio = (n: number, d: number): Ratio => ({ numerator: n, denominator: d, rate: d === 0 ? null : n / d });
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function validDay(field: string, v: string): string {
@@ -85,7 +85,7 @@ export async function resolveRegion(sql: Sql, actor: Actor, code: string | undef
 function figures(win: Sums | undefined, snap: { backlog: number; overdue: number }, pct: { wMedian: number | null; wP90: number | null; eMedian: number | null; eP90: number | null } | null): KpiFigures {
   const c = win?.c;
   const g = (k: keyof Sums['c']) => c?.[k] ?? 0;
-  const answered = g('cb_satisfied') + g('cb_basic') + g('cb_dissatisfied');
+  const answered = answeredCallbacks(g);
   const htc = win?.ht_count ?? 0;
   const hec = win?.ht_elapsed_count ?? 0;
   let wMedian: number | null = null;
@@ -100,14 +100,7 @@ function figures(win: Sums | undefined, snap: { backlog: number; overdue: number
     wP90 = histPercentile(win.hist, 0.9);
   }
   return {
-    intake: g('intake'),
-    acceptance: ratio(g('accepted'), g('decided')),
-    disposal: ratio(g('disposed'), g('due')),
-    onTimeDisposal: ratio(g('on_time_num'), g('on_time_den')),
-    closure: ratio(g('closed'), g('due')),
-    rework: ratio(g('reworked'), g('disposed')),
-    reopen: ratio(g('reopened'), g('ever_closed')),
-    satisfaction: ratio(g('cb_satisfied') + g('cb_basic'), answered),
+    ...ratesFromCounters(g),
     satisfiedOnly: ratio(g('cb_satisfied'), answered),
     callbacks: { satisfied: g('cb_satisfied'), basicallySatisfied: g('cb_basic'), dissatisfied: g('cb_dissatisfied') },
     handlingTime: {
