@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       port: 3000,
       host: '127.0.0.1',
+      loginRatePerMin: 30,
       databaseUrl: undefined,
       dataDir: path.resolve('./data'),
       logLevel: 'info',
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
       GONGZHI_DEMO: 'yes',
       GONGZHI_SECRET: 'x'.repeat(32),
       GONGZHI_TRUST_PROXY: 'on',
+      GONGZHI_LOGIN_RATE_LIMIT: '120',
       GONGZHI_PG_POOL_MAX: '50',
       GONGZHI_STATEMENT_TIMEOUT_MS: '5000',
     });
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       demo: true,
       secret: 'x'.repeat(32),
       trustProxy: true,
+      loginRatePerMin: 120,
       pgPoolMax: 50,
       statementTimeoutMs: 5000,
     });
@@ -87,6 +90,7 @@ describe('loadConfig', () => {
     ['GONGZHI_SECRET', 'short', 'GONGZHI_SECRET: must be at least 32 characters'],
     ['GONGZHI_TRUST_PROXY', '2', 'GONGZHI_TRUST_PROXY: must be true or false, got "2"'],
     ['GONGZHI_PG_POOL_MAX', '0', 'GONGZHI_PG_POOL_MAX: must be between 1 and 500, got 0'],
+    ['GONGZHI_LOGIN_RATE_LIMIT', '0', 'GONGZHI_LOGIN_RATE_LIMIT: must be between 1 and 100000, got 0'],
     ['GONGZHI_STATEMENT_TIMEOUT_MS', '99', 'GONGZHI_STATEMENT_TIMEOUT_MS: must be between 100 and 3600000, got 99'],
   ])('%s=%s is refused, naming the variable', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);

@@ -17,6 +17,8 @@ export interface Config {
   secret: string | undefined;
   /** Trust X-Forwarded-For (behind a load balancer). */
   trustProxy: boolean;
+  /** Login attempts per client IP per minute (on each node). */
+  loginRatePerMin: number;
   pgPoolMax: number;
   statementTimeoutMs: number;
   /** When set, /metrics answers only `Authorization: Bearer <token>` (scrapers outside a closed network). */
@@ -126,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const secret = env.GONGZHI_SECRET && env.GONGZHI_SECRET !== '' ? env.GONGZHI_SECRET : undefined;
   if (secret !== undefined && secret.length < 32) problems.push('GONGZHI_SECRET: must be at least 32 characters');
   const trustProxy = boolVar(env, 'GONGZHI_TRUST_PROXY', false, problems);
+  const loginRatePerMin = intVar(env, 'GONGZHI_LOGIN_RATE_LIMIT', 30, 1, 100_000, problems);
   const pgPoolMax = intVar(env, 'GONGZHI_PG_POOL_MAX', 20, 1, 500, problems);
   const statementTimeoutMs = intVar(env, 'GONGZHI_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000, problems);
   const metricsToken = env.GONGZHI_METRICS_TOKEN && env.GONGZHI_METRICS_TOKEN !== '' ? env.GONGZHI_METRICS_TOKEN : undefined;
@@ -134,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (problems.length > 0) {
     throw new AppError('config_invalid', `The configuration is not valid:\n  ${problems.join('\n  ')}`, problems);
   }
-  return { port, host, databaseUrl, dataDir, logLevel, bodyLimit, demo, secret, trustProxy, pgPoolMax, statementTimeoutMs, metricsToken, s3, ...overrides };
+  return { port, host, databaseUrl, dataDir, logLevel, bodyLimit, demo, secret, trustProxy, loginRatePerMin, pgPoolMax, statementTimeoutMs, metricsToken, s3, ...overrides };
 }
 
 /**

@@ -45,7 +45,8 @@ export async function startE2eServer(log: (m: string) => void = () => {}): Promi
   // no demo case history (the journeys make their own cases, and it would cost the start ~45 s).
   process.env.GONGZHI_DEMO_CASES ??= '0';
   for (const m of MODULES) if ((m.name === 'identity' || m.name === 'cases') && m.seedDemo) await m.seedDemo(db, ctx, log);
-  const config = loadConfig({ LOG_LEVEL: 'silent' }, { secret: E2E_SECRET, demo: true, dataDir, port: 0 });
+  // The journeys log in ~40 times within two minutes from one address: more than the default 30/min.
+  const config = loadConfig({ LOG_LEVEL: 'silent', GONGZHI_LOGIN_RATE_LIMIT: '1000' }, { secret: E2E_SECRET, demo: true, dataDir, port: 0 });
   const app = await buildApp({ db, config, logger: false });
   const deps = { db, config, now: () => new Date() };
   // onReady work (the locate index) but never the web build: global-setup built web/dist already.

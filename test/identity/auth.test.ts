@@ -108,6 +108,19 @@ describe('POST /api/auth/login', () => {
     expect(r.statusCode).toBe(401);
   });
 
+  it('GONGZHI_LOGIN_RATE_LIMIT sets the per-IP login limit', async () => {
+    const a = await buildTestApp(t.db, { config: { loginRatePerMin: 3 } });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        codes.push((await a.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '10.9.9.9', payload: { phone: '13700008888', password: 'whatever-pass' } })).statusCode);
+      }
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await a.close();
+    }
+  });
+
   it('429 when one IP floods the login (rate limit per IP)', async () => {
     const a = await buildTestApp(t.db);
     try {

@@ -13,7 +13,6 @@ import * as repo from './identity.repository.js';
 const ErrorRef = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }) });
 
 // Per client IP, on top of the per-account lockout: a flood over many phones is slowed too.
-export const LOGIN_RATE_LIMIT = { max: 30, timeWindow: '1 minute' } as const;
 
 const MeSchema = Type.Object({
   kind: Type.Union([Type.Literal('user'), Type.Literal('api_key')]),
@@ -28,7 +27,7 @@ export async function authRoutes(app: FastifyInstance, { db, config }: AppDeps):
   app.post(
     '/api/auth/login',
     {
-      config: { policy: 'public', csrfExempt: true, rateLimit: LOGIN_RATE_LIMIT },
+      config: { policy: 'public', csrfExempt: true, rateLimit: { max: config.loginRatePerMin, timeWindow: '1 minute' } },
       schema: {
         tags: ['auth'],
         summary: 'Log in with phone and password; sets the gz_session cookie',
