@@ -11,16 +11,10 @@
  * - a gazetteer point is used only when exactly one entry fits the regions the address names.
  */
 import type { Level } from './codes.js';
+import type { RegionRow } from './regions.repository.js';
 
-export interface NameUnit {
-  id: number;
-  code: string;
-  name: string;
-  level: Level;
-  parentId: number | null;
-  path: string;
-  depth: number;
-}
+/** A region as the name index needs it: its identity and place in the tree, no geometry. */
+export type NameUnit = Pick<RegionRow, 'id' | 'code' | 'name' | 'level' | 'parentId' | 'path' | 'depth'>;
 
 export interface GazetteerHit {
   id: number;

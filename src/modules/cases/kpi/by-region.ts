@@ -15,7 +15,7 @@ import { computeKpis, localDateOf, type Ratio } from '../sla/index.js';
 import { slaCalendar } from '../scheduler/deadlines.js';
 import { ROLLUP_MAX_DEPTH, caseSummaryOf } from './facts.js';
 import * as repo from './kpi.repository.js';
-import { ratesFromCounters, ratio } from './rates.js';
+import { ratesFromCounters, ratio, type CounterRates } from './rates.js';
 
 export interface CaseKpisQuery {
   /** The regions to report on (any level; a case counts in every ancestor of its region). */
@@ -27,18 +27,9 @@ export interface CaseKpisQuery {
   asOf?: Date | undefined;
 }
 
-export interface RegionCaseKpis {
+/** intake (merged duplicates included) and the rates of docs/kpi-definitions.md, plus what the index needs. */
+export interface RegionCaseKpis extends CounterRates {
   regionId: number;
-  /** Cases reported in the window, merged duplicates included. */
-  intake: number;
-  acceptance: Ratio;
-  disposal: Ratio;
-  onTimeDisposal: Ratio;
-  closure: Ratio;
-  rework: Ratio;
-  reopen: Ratio;
-  /** (satisfied + basically satisfied) / answered callbacks. */
-  satisfaction: Ratio;
   /** Cases of 应处置 with a supervision ticket (督办单) opened by asOf / 应处置. */
   supervised: Ratio;
   /** Snapshots of the window's cases (still open; open and past their deadline). */

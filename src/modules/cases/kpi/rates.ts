@@ -13,6 +13,9 @@ export type Counter = (k: keyof Sums['c']) => number;
 /** Callbacks answered: satisfied, basically satisfied and dissatisfied. */
 export const answeredCallbacks = (g: Counter): number => g('cb_satisfied') + g('cb_basic') + g('cb_dissatisfied');
 
+/** The rates every KPI answer carries, as ratesFromCounters computes them. */
+export type CounterRates = ReturnType<typeof ratesFromCounters>;
+
 export function ratesFromCounters(g: Counter) {
   return {
     intake: g('intake'),
