@@ -7,6 +7,7 @@
  * to expire and the message is delivered again: handlers must be idempotent (key: message id).
  */
 import type { Database, Sql } from './db.js';
+import { placeholder, type RowSource, type StatementPart } from './statement.js';
 
 export interface OutboxMessage {
   id: number;
@@ -23,6 +24,18 @@ export async function enqueue(tx: Sql, topic: string, payload: Record<string, un
     `INSERT INTO outbox (topic, payload, available_at) VALUES ($1, $2, now() + ($3::int * interval '1 millisecond'))`,
     [topic, JSON.stringify(payload), opts.delayMs ?? 0],
   );
+}
+
+/**
+ * enqueue as part of a command's single statement (platform/statement.ts): `payloadSql`, a jsonb
+ * expression over the statement's row source, is merged over `payload`.
+ */
+export function enqueuePart(topic: string, payload: Record<string, unknown>, first: number, src: RowSource & { payloadSql: string }): StatementPart {
+  const p = placeholder(first);
+  return {
+    sql: `INSERT INTO outbox (topic, payload, available_at) SELECT ${p(0)}, ${p(1)}::jsonb || (${src.payloadSql}), now() FROM ${src.from}`,
+    params: [topic, JSON.stringify(payload)],
+  };
 }
 
 export interface RelayOptions {

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeWorld, createCasesWorld, type CasesWorld, type Who } from './setup.js';
+import { recordAuditPart } from '../../src/modules/audit/index.js';
+import { insertReportedCase } from '../../src/modules/cases/cases.repository.js';
+import { systemActor } from '../../src/platform/actor.js';
+import { inTx } from '../../src/platform/context.js';
 
 let w: CasesWorld;
 beforeAll(async () => {
@@ -96,6 +100,59 @@ describe('POST /api/cases', () => {
       expect(r.json().error.message).toContain(field);
     }
     expect(await caseCount()).toBe(n);
+  });
+
+  it('201 writes, in one transaction, the case, its reporter, the reported event, its audit record and the integrators\' event', async () => {
+    const r = await post(w.resident, base({ description: '一次写入的检查' }));
+    expect(r.statusCode, r.body).toBe(201);
+    const k = r.json().case;
+    expect(k.publicId).toMatch(/^[A-Z0-9]+-\d{8}-\d{6,}$/);
+    const row = (await w.t.db.query<{ public_id: string; state: string }>('SELECT public_id, state FROM case_file WHERE id = $1', [k.id])).rows[0]!;
+    expect(row).toEqual({ public_id: k.publicId, state: 'reported' });
+    const reps = await w.t.db.query<{ user_id: number; source_case_id: number }>('SELECT user_id, source_case_id FROM case_reporter WHERE case_id = $1', [k.id]);
+    expect(reps.rows).toEqual([{ user_id: w.resident.id, source_case_id: k.id }]);
+    const ev = await w.t.db.query<{ type: string; to_state: string; actor_type: string; actor_id: number; public_text: string; data: Record<string, unknown> }>(
+      'SELECT type, to_state, actor_type, actor_id, public_text, data FROM case_event WHERE case_id = $1', [k.id]);
+    expect(ev.rows).toEqual([expect.objectContaining({ type: 'reported', to_state: 'reported', actor_type: 'user', actor_id: w.resident.id, public_text: '已上报' })]);
+    expect(ev.rows[0]!.data).toMatchObject({ channel: 'web', outOfRegion: false, categoryCode: 'CITY.STREET_VENDING', locationSource: 'gps' });
+    const audit = await w.t.db.query<{ action: string; target_type: string; target_id: string; region_id: number; after: Record<string, unknown>; request_id: string }>(
+      `SELECT action, target_type, target_id, region_id, after, request_id FROM audit_record WHERE target_type = 'case' AND target_id = $1`, [String(k.id)]);
+    expect(audit.rows).toHaveLength(1);
+    expect(audit.rows[0]).toMatchObject({ action: 'case.report', region_id: k.regionId, after: { publicId: k.publicId, channel: 'web', categoryCode: 'CITY.STREET_VENDING', outOfRegion: false, locationSource: 'gps' } });
+    expect(audit.rows[0]!.request_id).toBe(r.headers['x-request-id']);
+    const out = await w.t.db.query<{ payload: Record<string, unknown> }>(`SELECT payload FROM outbox WHERE topic = 'event.case.reported' AND (payload->>'caseId')::bigint = $1`, [k.id]);
+    expect(out.rows).toHaveLength(1);
+    expect(out.rows[0]!.payload).toMatchObject({ caseId: k.id, publicId: k.publicId, action: 'report', fromState: null, state: 'reported', regionId: k.regionId, categoryCode: 'CITY.STREET_VENDING', outOfRegion: false });
+    expect(out.rows[0]!.payload.lng).toBeCloseTo(w.inGrid.lng, 6);
+    // A private category never carries its point out of the system.
+    const p = await post(w.cityOp, base({ channel: 'hotline', categoryCode: 'CONSULT.POLICY', reporterName: '李女士', reporterPhone: '13812340000', description: '私密咨询' }));
+    expect(p.statusCode, p.body).toBe(201);
+    const pk = p.json().case;
+    const pout = await w.t.db.query<{ payload: Record<string, unknown> }>(`SELECT payload FROM outbox WHERE topic = 'event.case.reported' AND (payload->>'caseId')::bigint = $1`, [pk.id]);
+    if ((await w.t.db.query<{ private: boolean }>('SELECT private FROM case_category WHERE code = $1', ['CONSULT.POLICY'])).rows[0]!.private) {
+      expect(pout.rows[0]!.payload).toMatchObject({ lng: null, lat: null });
+    }
+  });
+
+  it('the one statement is all or nothing: a failing part (here the outbox row) leaves no case, reporter, event or audit record', async () => {
+    const count = async () => (await w.t.db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM case_file) || '/' || (SELECT count(*) FROM case_reporter) || '/' || (SELECT count(*) FROM case_event) || '/' ||
+              (SELECT count(*) FROM audit_record) || '/' || (SELECT count(*) FROM outbox) AS n`)).rows[0]!.n;
+    const before = await count();
+    const ctx = { actor: systemActor('test'), now: new Date(), requestId: 'atomic-1', ip: null };
+    const failing = () => ({ sql: 'INSERT INTO outbox (topic, payload, available_at) SELECT NULL, NULL, now() FROM ins', params: [] });
+    await expect(inTx(w.t.db, ctx, async (c) => {
+      const city = (await c.tx.query<{ id: number; path: string; code: string }>('SELECT id, path, code FROM region WHERE id = $1', [w.city.city.id])).rows[0]!;
+      return insertReportedCase(c, {
+        publicIdPrefix: 'T', city_code: city.code, channel: 'web', category_code: 'CITY.STREET_VENDING', response_level: 3, title: null, description: 'x', attributes: {},
+        private: false, lng: 102.05, lat: 24.05, input_lng: 102.05, input_lat: 24.05, input_crs: 'wgs84', address: null, out_of_region: false,
+        region_id: city.id, region_path: city.path, city_id: city.id, district_id: null, street_id: null, community_id: null, grid_id: null,
+        reporter_user_id: null, reporter_name: null, reporter_phone: null, anonymous: false, centre_region_id: city.id, centre_path: city.path,
+        deadline_mode: 'working', reported_at: new Date(),
+      }, { userId: null, name: null, phone: null, anonymous: false }, { data: {}, public: true, publicText: '已上报' }, null,
+      [(first) => recordAuditPart(c, { action: 'case.report', targetType: 'case' }, first, { from: 'ins', targetIdSql: 'ins.id' }), failing]);
+    })).rejects.toThrow();
+    expect(await count()).toBe(before);
   });
 
   it('Idempotency-Key: a retry replays the same case; another body with the key is 409; keys are per reporter', async () => {

@@ -15,6 +15,7 @@ import crypto from 'node:crypto';
 import { actorLabel } from '../../platform/actor.js';
 import type { TxCtx } from '../../platform/context.js';
 import type { Database, Sql } from '../../platform/db.js';
+import { placeholder, type RowSource, type StatementPart } from '../../platform/statement.js';
 
 export interface AuditEntry {
   action: string;
@@ -55,26 +56,44 @@ export function diff(before: Record<string, unknown> | null | undefined, after: 
   return { before: redact(b), after: redact(a) };
 }
 
-export async function recordAudit(c: TxCtx, e: AuditEntry): Promise<void> {
+const AUDIT_COLS = 'at, actor_type, actor_id, actor_name, action, target_type, target_id, region_id, before, after, request_id, ip';
+
+function auditValues(c: TxCtx, e: AuditEntry): unknown[] {
   const who = actorLabel(c.actor);
-  await c.tx.query(
-    `INSERT INTO audit_record (at, actor_type, actor_id, actor_name, action, target_type, target_id, region_id, before, after, request_id, ip)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      c.now,
-      who.type,
-      who.id,
-      who.name,
-      e.action,
-      e.targetType,
-      e.targetId === undefined || e.targetId === null ? null : String(e.targetId),
-      e.regionId ?? null,
-      e.before === undefined ? null : JSON.stringify(redact(e.before)),
-      e.after === undefined ? null : JSON.stringify(redact(e.after)),
-      c.requestId,
-      c.ip,
-    ],
-  );
+  return [
+    c.now,
+    who.type,
+    who.id,
+    who.name,
+    e.action,
+    e.targetType,
+    e.targetId === undefined || e.targetId === null ? null : String(e.targetId),
+    e.regionId ?? null,
+    e.before === undefined ? null : JSON.stringify(redact(e.before)),
+    e.after === undefined ? null : JSON.stringify(redact(e.after)),
+    c.requestId,
+    c.ip,
+  ];
+}
+
+export async function recordAudit(c: TxCtx, e: AuditEntry): Promise<void> {
+  await c.tx.query(`INSERT INTO audit_record (${AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, auditValues(c, e));
+}
+
+/**
+ * recordAudit as part of a command's single statement: the record's target id is the SQL
+ * expression `targetIdSql` over the statement's row source (e.g. `ins.id`), and `afterSql` (a jsonb
+ * expression over it, e.g. `jsonb_build_object('publicId', ins.public_id)`) is merged over
+ * e.after. The same row as recordAudit writes, in the same transaction.
+ */
+export function recordAuditPart(c: TxCtx, e: AuditEntry, first: number, src: RowSource & { targetIdSql: string; afterSql?: string }): StatementPart {
+  const p = placeholder(first);
+  // recordAudit's values without the target id (index 6), which the statement supplies.
+  const values = auditValues(c, e);
+  values.splice(6, 1);
+  const after = src.afterSql ? `coalesce(${p(8)}::jsonb, '{}'::jsonb) || (${src.afterSql})` : p(8);
+  const cols = [0, 1, 2, 3, 4, 5].map(p).concat([`(${src.targetIdSql})::text`, p(6), p(7), after, p(9), p(10)]);
+  return { sql: `INSERT INTO audit_record (${AUDIT_COLS}) SELECT ${cols.join(', ')} FROM ${src.from}`, params: values };
 }
 
 interface Row {

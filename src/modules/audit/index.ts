@@ -5,7 +5,7 @@ import { AppError } from '../../platform/errors.js';
 import type { ModuleManifest } from '../types.js';
 import { sealPending, verifyChain } from './audit.service.js';
 
-export { recordAudit, diff, sealPending, verifyChain, type AuditEntry, type VerifyResult } from './audit.service.js';
+export { recordAudit, recordAuditPart, diff, sealPending, verifyChain, type AuditEntry, type VerifyResult } from './audit.service.js';
 
 const SEAL_INTERVAL_MS = 1000;
 

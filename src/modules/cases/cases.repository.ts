@@ -6,6 +6,7 @@ import { getRegionByCode, getRegionById } from '../regions/index.js';
 import { actorLabel, scopePaths, type Actor } from '../../platform/actor.js';
 import type { TxCtx } from '../../platform/context.js';
 import type { Sql } from '../../platform/db.js';
+import type { StatementPart } from '../../platform/statement.js';
 import { departmentIdsOf, REGION_VIEW_ROLES } from './cases.policy.js';
 import type { AttachmentRow, CaseEventRow, CaseRow, CaseView, CategoryRow } from './cases.types.js';
 
@@ -299,24 +300,141 @@ export interface NewCaseLocation {
   location_confidence?: number | null | undefined;
 }
 
+const CASE_INSERT_COLS = `city_code, public_id, state, channel, category_code, response_level, title, description, attributes, private,
+  geom, input_lng, input_lat, input_crs, address, out_of_region, region_id, region_path, city_id, district_id, street_id, community_id,
+  grid_id, reporter_user_id, reporter_name, reporter_phone, anonymous, centre_region_id, centre_path, deadline_mode, reported_at,
+  created_at, updated_at, location_source, location_confidence`;
+
+/** The VALUES of CASE_INSERT_COLS from parameters $from… (the public id is `publicIdSql`), and their values. */
+function caseInsertValues(v: Omit<NewCase, 'public_id'> & NewCaseLocation, now: Date, from: number, publicIdSql: string): { sql: string; params: unknown[] } {
+  const params = [
+    v.city_code, v.channel, v.category_code, v.response_level, v.title, v.description, JSON.stringify(v.attributes), v.private,
+    v.lng, v.lat, v.input_lng, v.input_lat, v.input_crs, v.address, v.out_of_region, v.region_id, v.region_path, v.city_id, v.district_id,
+    v.street_id, v.community_id, v.grid_id, v.reporter_user_id, v.reporter_name, v.reporter_phone, v.anonymous, v.centre_region_id,
+    v.centre_path, v.deadline_mode, v.reported_at, now, v.location_source ?? null, v.location_confidence ?? null,
+  ];
+  const p = (i: number) => `$${from + i}`;
+  const sql = `${p(0)}, ${publicIdSql}, 'reported', ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)},
+       CASE WHEN ${p(8)}::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(${p(8)}::float8, ${p(9)}::float8), 4326) END,
+       ${[10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 30, 31, 32].map(p).join(', ')}`;
+  return { sql, params };
+}
+
 export async function insertCase(sql: Sql, v: NewCase & NewCaseLocation, now: Date): Promise<number> {
-  const r = await sql.query<{ id: number }>(
-    `INSERT INTO case_file (city_code, public_id, state, channel, category_code, response_level, title, description, attributes, private,
-       geom, input_lng, input_lat, input_crs, address, out_of_region, region_id, region_path, city_id, district_id, street_id, community_id,
-       grid_id, reporter_user_id, reporter_name, reporter_phone, anonymous, centre_region_id, centre_path, deadline_mode, reported_at,
-       created_at, updated_at, location_source, location_confidence)
-     VALUES ($1, $2, 'reported', $3, $4, $5, $6, $7, $8, $9,
-       CASE WHEN $10::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint($10::float8, $11::float8), 4326) END,
-       $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $32, $33, $34)
-     RETURNING id`,
-    [
-      v.city_code, v.public_id, v.channel, v.category_code, v.response_level, v.title, v.description, JSON.stringify(v.attributes), v.private,
-      v.lng, v.lat, v.input_lng, v.input_lat, v.input_crs, v.address, v.out_of_region, v.region_id, v.region_path, v.city_id, v.district_id,
-      v.street_id, v.community_id, v.grid_id, v.reporter_user_id, v.reporter_name, v.reporter_phone, v.anonymous, v.centre_region_id,
-      v.centre_path, v.deadline_mode, v.reported_at, now, v.location_source ?? null, v.location_confidence ?? null,
-    ],
-  );
+  const vals = caseInsertValues(v, now, 2, '$1');
+  const r = await sql.query<{ id: number }>(`INSERT INTO case_file (${CASE_INSERT_COLS}) VALUES (${vals.sql}) RETURNING id`, [v.public_id, ...vals.params]);
   return r.rows[0]!.id;
+}
+
+/** A metre-radius search as a bounding box in degrees around (lng, lat), a little larger than the circle. */
+export function radiusBox(lng: number, lat: number, radiusM: number): [number, number, number, number] {
+  // 110,574 m is the shortest degree of latitude (at the equator); a degree of longitude is
+  // 111,320 m times cos(latitude). 10 % and a metre of margin keep the box a superset of the
+  // geodesic circle ST_DWithin tests.
+  const r = radiusM * 1.1 + 1;
+  const dLat = r / 110_574;
+  const dLng = r / (111_320 * Math.max(Math.cos((Math.min(Math.abs(lat) + dLat, 89.9) * Math.PI) / 180), 1e-6));
+  return [lng - dLng, lat - dLat, lng + dLng, lat + dLat];
+}
+
+/** Where the duplicate check looks: the same category, open, within radius metres, since a time. */
+export interface DuplicateQuery { cityCode: string; categoryCode: string; lng: number; lat: number; radiusM: number; since: Date }
+
+/**
+ * The duplicate candidates' condition on `case_file c`, parameters from $from: the geometry GiST
+ * index answers the bounding box, then the geodesic distance decides (a cast to geography alone
+ * cannot use that index and reads every open case of the category).
+ */
+function duplicateWhere(q: DuplicateQuery, from: number): { sql: string; params: unknown[] } {
+  const p = (i: number) => `$${from + i}`;
+  const pt = `ST_SetSRID(ST_MakePoint(${p(2)}::float8, ${p(3)}::float8), 4326)`;
+  return {
+    sql: `c.city_code = ${p(0)} AND c.category_code = ${p(1)} AND c.geom IS NOT NULL
+        AND c.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged', 'cancelled', 'referred')
+        AND c.reported_at >= ${p(5)}
+        AND c.geom && ST_MakeEnvelope(${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, 4326)
+        AND ST_DWithin(c.geom::geography, ${pt}::geography, ${p(4)})`,
+    params: [q.cityCode, q.categoryCode, q.lng, q.lat, q.radiusM, q.since, ...radiusBox(q.lng, q.lat, q.radiusM)],
+  };
+}
+const duplicateCols = (lngP: string, latP: string) => `c.id, c.public_id, c.state, c.category_code, c.description, c.private, c.reported_at, c.region_path, c.centre_path,
+            round(ST_Distance(c.geom::geography, ST_SetSRID(ST_MakePoint(${lngP}::float8, ${latP}::float8), 4326)::geography))::int AS distance_m`;
+
+export interface ReportedCase {
+  view: CaseView;
+  reporters: ReporterRow[];
+  /** Open cases like it nearby, as findDuplicates answers (the new case is not among them). */
+  duplicates: DuplicateRow[];
+}
+
+/**
+ * Intake's writes in one statement (data-modifying CTEs, so one round trip instead of eight): the
+ * public id from its sequence (KM-20261129-000123), the case row, its first reporter, the
+ * `reported` event (whose trigger marks the KPI rollups), and the duplicate candidates, read from
+ * the statement's snapshot, which does not yet hold the new case; and the `parts` other modules
+ * give (platform/statement.ts). Answers the case as loadCase
+ * would, its reporters, and the candidates.
+ */
+export async function insertReportedCase(
+  c: TxCtx,
+  v: Omit<NewCase, 'public_id'> & NewCaseLocation & { publicIdPrefix: string },
+  reporter: { userId: number | null; name: string | null; phone: string | null; anonymous: boolean },
+  event: { data: Record<string, unknown>; public: boolean; publicText: string },
+  dup: DuplicateQuery | null,
+  /** Other modules' writes of the same statement (the audit record, the outbox event); they read the new case from `ins`. */
+  parts: ReadonlyArray<(first: number) => StatementPart> = [],
+): Promise<ReportedCase> {
+  const day = new Date(v.reported_at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const head = [`${v.publicIdPrefix}-${day}-`];
+  const vals = caseInsertValues(v, c.now, 2, `$1 || lpad(s.n::text, greatest(6, length(s.n::text)), '0')`);
+  const params: unknown[] = [...head, ...vals.params];
+  const next = () => params.length + 1;
+  const rp = next();
+  params.push(reporter.userId, reporter.name, reporter.phone, reporter.anonymous);
+  const who = actorLabel(c.actor);
+  const ep = next();
+  params.push(who.type, who.id, who.name, JSON.stringify(event.data), event.public, event.publicText, c.requestId);
+  let dupSql = `SELECT ${duplicateCols('NULL', 'NULL')} FROM case_file c WHERE false`;
+  if (dup) {
+    const w = duplicateWhere(dup, next());
+    params.push(...w.params);
+    const lngP = `$${params.length - w.params.length + 3}`;
+    const latP = `$${params.length - w.params.length + 4}`;
+    dupSql = `SELECT ${duplicateCols(lngP, latP)} FROM case_file c WHERE ${w.sql} ORDER BY distance_m, c.id LIMIT 20`;
+  }
+  const more = parts.map((part, i) => {
+    const f = part(next());
+    params.push(...f.params);
+    return `,\n     p${i} AS (${f.sql})`;
+  });
+  const nowP = 32; // caseInsertValues puts `now` at its index 30, i.e. $32
+  const r = await c.tx.query<CaseView & { reporters_json: ReporterRow[]; duplicates_json: Array<Omit<DuplicateRow, 'reported_at'> & { reported_ms: number }> }>(
+    `WITH s AS (SELECT nextval('case_public_no_seq') AS n),
+     ins AS (
+       INSERT INTO case_file (${CASE_INSERT_COLS}) SELECT ${vals.sql} FROM s RETURNING *),
+     rep AS (
+       INSERT INTO case_reporter (city_code, case_id, source_case_id, user_id, name, phone, anonymous, created_at)
+       SELECT ins.city_code, ins.id, ins.id, $${rp}::bigint, $${rp + 1}, $${rp + 2}, $${rp + 3}, $${nowP} FROM ins
+       RETURNING id, source_case_id, user_id, name, phone, anonymous),
+     ev AS (
+       INSERT INTO case_event (city_code, case_id, at, type, from_state, to_state, actor_type, actor_id, actor_name, department_id, data, public, public_text, request_id)
+       SELECT ins.city_code, ins.id, $${nowP}, 'reported', NULL, 'reported', $${ep}, $${ep + 1}, $${ep + 2}, NULL, $${ep + 3}, $${ep + 4}, $${ep + 5}, $${ep + 6} FROM ins),
+     dup AS (${dupSql})${more.join('')}
+     SELECT ${CASE_COLS}, cat.private AS category_private, cat.needs_contact AS category_needs_contact, c.location_source, c.location_confidence,
+            ARRAY(SELECT DISTINCT rep.user_id FROM rep WHERE rep.user_id IS NOT NULL) AS reporter_user_ids,
+            (SELECT json_agg(rep ORDER BY rep.id) FROM rep) AS reporters_json,
+            (SELECT coalesce(json_agg(d ORDER BY d.distance_m, d.id), '[]') FROM
+               (SELECT dup.*, (extract(epoch FROM dup.reported_at) * 1000)::float8 AS reported_ms FROM dup) d) AS duplicates_json
+       FROM ins c JOIN case_category cat ON cat.code = c.category_code`,
+    params,
+  );
+  const row = r.rows[0]!;
+  const { reporters_json, duplicates_json, ...view } = row;
+  return {
+    view: norm(view as CaseView),
+    reporters: reporters_json,
+    duplicates: duplicates_json.map(({ reported_ms, ...d }) => ({ ...d, reported_at: new Date(reported_ms) }) as DuplicateRow),
+  };
 }
 
 /** Columns a command may set (keys come from code, never from a request). */
@@ -446,21 +564,13 @@ export interface DuplicateRow {
 }
 
 /** Open cases of the same category within radius metres and the time window before `at`. */
-export async function findDuplicates(
-  sql: Sql,
-  v: { excludeId: number | null; cityCode: string; categoryCode: string; lng: number; lat: number; radiusM: number; since: Date },
-): Promise<DuplicateRow[]> {
+export async function findDuplicates(sql: Sql, v: DuplicateQuery & { excludeId: number | null }): Promise<DuplicateRow[]> {
+  const w = duplicateWhere(v, 1);
   const r = await sql.query<DuplicateRow>(
-    `SELECT c.id, c.public_id, c.state, c.category_code, c.description, c.private, c.reported_at, c.region_path, c.centre_path,
-            round(ST_Distance(c.geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography))::int AS distance_m
-       FROM case_file c
-      WHERE c.city_code = $1 AND c.category_code = $2 AND c.geom IS NOT NULL
-        AND c.state NOT IN ('not_accepted', 'closed', 'evaluated', 'merged', 'cancelled', 'referred')
-        AND c.reported_at >= $6
-        AND ($7::bigint IS NULL OR c.id <> $7)
-        AND ST_DWithin(c.geom::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography, $5)
+    `SELECT ${duplicateCols('$3', '$4')} FROM case_file c
+      WHERE ${w.sql} AND ($${w.params.length + 1}::bigint IS NULL OR c.id <> $${w.params.length + 1})
       ORDER BY distance_m, c.id LIMIT 20`,
-    [v.cityCode, v.categoryCode, v.lng, v.lat, v.radiusM, v.since, v.excludeId],
+    [...w.params, v.excludeId],
   );
   return r.rows;
 }

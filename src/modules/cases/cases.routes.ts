@@ -127,12 +127,11 @@ export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps):
         svc.withIdempotency(c, key, body, async () => {
           const r = await svc.intake(c, { ...(body as svc.IntakeInput), ...(loc !== undefined ? { located: loc } : {}), ...(geocoded ? { geocoded } : {}) });
           const attachments: never[] = [];
-          const reporters = await repo.listReporters(c.tx, r.case);
           const staff = isStaff(c.actor);
           return {
             status: 201,
             body: {
-              case: present.presentCase(c.actor, r.case, { attachments, reporters }),
+              case: present.presentCase(c.actor, r.case, { attachments, reporters: r.reporters }),
               duplicates: r.duplicates.filter((d) => staff || !d.private).map((d) => present.presentDuplicate(c.actor, d, staff)),
               autoDispatched: r.autoDispatched,
               location: presentLocation(r.location),

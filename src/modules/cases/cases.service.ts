@@ -8,9 +8,9 @@ import { actorLabel, coversPath, hasRole, type Actor } from '../../platform/acto
 import { inTx, type Ctx, type TxCtx } from '../../platform/context.js';
 import type { Database, Sql } from '../../platform/db.js';
 import { AppError, invalid } from '../../platform/errors.js';
-import { recordAudit } from '../audit/index.js';
+import { recordAudit, recordAuditPart } from '../audit/index.js';
 import { getUserById, userIdsWithRole } from '../identity/index.js';
-import { notify, publishEvent } from '../notifications/index.js';
+import { notify, publishEvent, publishEventPart } from '../notifications/index.js';
 import { geocodeAddress, toWgs84, type GeocodeResult, type LocateResult } from '../regions/index.js';
 import { COMMANDS } from './commands/index.js';
 import { suggestRouting } from './commands/helpers.js';
@@ -18,6 +18,7 @@ import { authorizeAction, authorizeChannel, canView, isCentreOperator, isLeadHan
 import * as repo from './cases.repository.js';
 import { checkTarget, guard, type CaseAction, type CaseState } from './cases.states.js';
 import type { CommandOutcome } from './commands/types.js';
+import { getCategoryCached } from './categories.cache.js';
 
 type CommandNotify = CommandOutcome['notify'];
 import type { AttachmentRow, AttributeDef, CaseCrs, CaseView, CategoryRow, Channel } from './cases.types.js';
@@ -57,10 +58,10 @@ const REPORTER_TEMPLATES: Record<string, string> = {
  * notifications — reporters for the steps they care about, the departments' handlers for work
  * that lands on them. Both go through the outbox and are delivered after commit.
  */
-async function announce(c: TxCtx, before: CaseState | null, after: CaseView, action: CaseAction | 'report', eventType: string, n: CommandNotify | undefined): Promise<void> {
-  await publishEvent(c.tx, `case.${eventType}`, {
-    caseId: after.id,
-    publicId: after.public_id,
+/** The case event integrators and live dashboards get (topic `event.case.<type>`). */
+type EventCase = Pick<CaseView, 'city_code' | 'state' | 'region_id' | 'region_path' | 'centre_region_id' | 'category_code' | 'out_of_region' | 'private' | 'category_private' | 'lng' | 'lat'>;
+function eventPayload(before: CaseState | null, after: EventCase, action: CaseAction | 'report'): Record<string, unknown> {
+  return {
     cityCode: after.city_code,
     action,
     fromState: before,
@@ -73,7 +74,11 @@ async function announce(c: TxCtx, before: CaseState | null, after: CaseView, act
     // The point is shown on live maps; private cases never carry it out of the system.
     lng: after.private || after.category_private ? null : after.lng,
     lat: after.private || after.category_private ? null : after.lat,
-  });
+  };
+}
+
+async function announce(c: TxCtx, before: CaseState | null, after: CaseView, action: CaseAction | 'report', eventType: string, n: CommandNotify | undefined): Promise<void> {
+  await publishEvent(c.tx, `case.${eventType}`, { caseId: after.id, publicId: after.public_id, ...eventPayload(before, after, action) });
   const template = REPORTER_TEMPLATES[eventType];
   if (n?.reporters && template) {
     const to = await reporterContacts(c.tx, after);
@@ -167,6 +172,8 @@ export type LocationSource = 'gps' | 'geocoded_point' | 'geocoded_region' | 'non
 
 export interface IntakeResult {
   case: CaseView;
+  /** The case's reporters (intake writes the first; auto-dispatch adds none). */
+  reporters: repo.ReporterRow[];
   duplicates: repo.DuplicateRow[];
   autoDispatched: boolean;
   /** How the case was located; the geocoder's answer for an address-only report. */
@@ -262,7 +269,7 @@ function chainOfLocated(l: LocateResult | null): repo.RegionRef[] | null {
 export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult> {
   authorizeChannel(c.actor, input.channel);
   if (input.reportedAt && input.channel !== 'import') throw invalid('reportedAt', 'only historical imports may set it');
-  const cat = await repo.getCategory(c.tx, input.categoryCode);
+  const cat = await getCategoryCached(c.tx, input.categoryCode);
   if (!cat || !cat.active) throw invalid('categoryCode', `no active category ${input.categoryCode}`);
   if (cat.level !== 2) throw invalid('categoryCode', 'must be a minor (second-level) category');
   if (!input.location && !input.address?.trim()) throw invalid('location', 'give a location (lng/lat) or an address');
@@ -320,14 +327,12 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
   if (cat.needs_contact && !reporterPhone) throw invalid('reporterPhone', 'this category needs a contact phone');
   const level = input.responseLevel ?? cat.default_response_level;
   if (input.responseLevel !== undefined && !hasRole(c.actor, ['operator'])) throw invalid('responseLevel', 'only centre operators set the response level');
-  const prefix = PUBLIC_ID_PREFIX[city.code.slice(0, 4)] ?? city.code.slice(0, 4);
   const reportedAt = input.reportedAt ?? c.now;
-  const publicId = await repo.nextPublicId(c.tx, prefix, reportedAt);
-  const id = await repo.insertCase(
-    c.tx,
+  const written = await repo.insertReportedCase(
+    c,
     {
+      publicIdPrefix: PUBLIC_ID_PREFIX[city.code.slice(0, 4)] ?? city.code.slice(0, 4),
       city_code: city.code,
-      public_id: publicId,
       channel: input.channel,
       category_code: cat.code,
       response_level: level,
@@ -360,30 +365,32 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
       location_source: locationSource,
       location_confidence: confidence,
     },
-    c.now,
+    { userId: selfReport ? user.id : null, name: reporterName, phone: reporterPhone, anonymous: input.anonymous ?? false },
+    {
+      data: { channel: input.channel, outOfRegion, centreRegionId: centre.id, categoryCode: cat.code, locationSource, ...(confidence !== null ? { locationConfidence: confidence } : {}) },
+      public: !cat.private,
+      publicText: '已上报',
+    },
+    lng !== null && lat !== null
+      ? { cityCode: city.code, categoryCode: cat.code, lng, lat, radiusM: cat.duplicate_radius_m, since: new Date(reportedAt.getTime() - cat.duplicate_window_hours * 3_600_000) }
+      : null,
+    [
+      // What recordAudit and announce write after a command, here in the same statement: the
+      // case's id and public id exist only inside it.
+      (first) => recordAuditPart(c, { action: 'case.report', targetType: 'case', regionId: deepest.id, after: { channel: input.channel, categoryCode: cat.code, outOfRegion, locationSource } }, first, {
+        from: 'ins',
+        targetIdSql: 'ins.id',
+        afterSql: `jsonb_build_object('publicId', ins.public_id)`,
+      }),
+      (first) => publishEventPart('case.reported', eventPayload(null, {
+        city_code: city.code, state: 'reported', region_id: deepest.id, region_path: deepest.path, centre_region_id: centre.id, category_code: cat.code,
+        out_of_region: outOfRegion, private: cat.private, category_private: cat.private, lng, lat,
+      }, 'report'), first, { from: 'ins', payloadSql: `jsonb_build_object('caseId', ins.id, 'publicId', ins.public_id)` }),
+    ],
   );
-  const k0 = { id, city_code: city.code };
-  await repo.insertReporter(c.tx, k0, { sourceCaseId: id, userId: selfReport ? user.id : null, name: reporterName, phone: reporterPhone, anonymous: input.anonymous ?? false }, c.now);
-  await repo.insertEvent(c, k0, {
-    type: 'reported',
-    to: 'reported',
-    data: { channel: input.channel, outOfRegion, centreRegionId: centre.id, categoryCode: cat.code, locationSource, ...(confidence !== null ? { locationConfidence: confidence } : {}) },
-    public: !cat.private,
-    publicText: '已上报',
-  });
-  await recordAudit(c, { action: 'case.report', targetType: 'case', targetId: id, regionId: deepest.id, after: { publicId, channel: input.channel, categoryCode: cat.code, outOfRegion, locationSource } });
-  const reported = (await repo.loadCase(c.tx, id))!;
-  await announce(c, null, reported, 'report', 'reported', undefined);
-
-  const duplicates = lng !== null && lat !== null ? await repo.findDuplicates(c.tx, {
-    excludeId: id,
-    cityCode: city.code,
-    categoryCode: cat.code,
-    lng,
-    lat,
-    radiusM: cat.duplicate_radius_m,
-    since: new Date(reportedAt.getTime() - cat.duplicate_window_hours * 3_600_000),
-  }) : [];
+  const reported = written.view;
+  const { id } = reported;
+  const duplicates = written.duplicates;
 
   // Auto-dispatch: a category marked for it, located, with a routing rule and no likely duplicate,
   // skips triage (立案 + 派遣 by the system, on the timeline like any step).
@@ -400,6 +407,7 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
   // Only the auto-dispatch steps changed the row since it was loaded for the announcement.
   return {
     case: autoDispatched ? (await repo.loadCase(c.tx, id))! : reported,
+    reporters: written.reporters,
     duplicates,
     autoDispatched,
     location: { source: locationSource, confidence, geocode },

@@ -6,6 +6,7 @@ import { AppError, invalid } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
 import * as repo from './cases.repository.js';
 import type { AttributeDef, CategoryRow, Deadlines } from './cases.types.js';
+import { invalidateCategoryCache } from './categories.cache.js';
 
 export interface CategoryInput {
   code: string;
@@ -68,7 +69,7 @@ export async function createCategory(db: Database, ctx: Ctx, i: CategoryInput): 
     if (!row) throw new AppError('category_code_taken', `A category ${i.code} already exists.`);
     await recordAudit(c, { action: 'case_category.create', targetType: 'case_category', targetId: i.code, after: row });
     return row;
-  });
+  }).finally(invalidateCategoryCache);
 }
 
 export async function updateCategory(db: Database, ctx: Ctx, code: string, patch: Partial<Omit<CategoryInput, 'code' | 'parentCode'>>): Promise<CategoryRow> {
@@ -94,7 +95,7 @@ export async function updateCategory(db: Database, ctx: Ctx, code: string, patch
     const after = (await repo.updateCategory(c.tx, code, w, c.now))!;
     await recordAudit(c, { action: 'case_category.update', targetType: 'case_category', targetId: code, before, after });
     return after;
-  });
+  }).finally(invalidateCategoryCache); // after the commit: an intake between clear and commit would re-read the old row
 }
 
 // --- routing rules: admins manage the rules of regions inside their scope ---------------------

@@ -10,7 +10,7 @@ import type { ModuleManifest } from '../types.js';
 import * as repo from './notifications.repository.js';
 import { outboxHandlers } from './notifications.service.js';
 
-export { notify, publishEvent, sign, type NotifyInput } from './notifications.service.js';
+export { notify, publishEvent, publishEventPart, sign, type NotifyInput } from './notifications.service.js';
 export { render as renderNotification, TEMPLATES as NOTIFICATION_TEMPLATES } from './templates.js';
 
 const STAFF = ['operator', 'handler', 'grid_worker', 'supervisor', 'analyst', 'admin', 'mediator', 'volunteer_admin'] as const;

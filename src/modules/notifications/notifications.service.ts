@@ -9,7 +9,8 @@
  */
 import crypto from 'node:crypto';
 import type { Sql, Database } from '../../platform/db.js';
-import { enqueue, type OutboxHandler, type OutboxMessage } from '../../platform/outbox.js';
+import { enqueue, enqueuePart, type OutboxHandler, type OutboxMessage } from '../../platform/outbox.js';
+import type { RowSource, StatementPart } from '../../platform/statement.js';
 import { render } from './templates.js';
 
 export interface NotifyInput {
@@ -32,6 +33,11 @@ export async function notify(tx: Sql, n: NotifyInput): Promise<void> {
 /** An event for integrators (webhooks) and live dashboards (server-sent events). */
 export async function publishEvent(tx: Sql, name: string, payload: Record<string, unknown> & { regionPath?: string | null }): Promise<void> {
   await enqueue(tx, `event.${name}`, payload);
+}
+
+/** publishEvent as part of a command's single statement (platform/statement.ts). */
+export function publishEventPart(name: string, payload: Record<string, unknown>, first: number, src: RowSource & { payloadSql: string }): StatementPart {
+  return enqueuePart(`event.${name}`, payload, first, src);
 }
 
 export function sign(secret: string, timestamp: string, body: string): string {
