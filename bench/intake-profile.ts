@@ -8,6 +8,7 @@
  *
  *   node --import tsx bench/intake-profile.ts [--n 400] [--c 32]          # PGlite
  *   DATABASE_URL=… node --import tsx bench/intake-profile.ts [--url URL]   # PostgreSQL
+ *   … --explain          # then EXPLAIN ANALYZE of one intake statement (rolled back)
  *   … --cpu-prof FILE    # also a V8 CPU profile of the measured intakes only (open in Chrome's DevTools)
  *
  * With PostgreSQL, `--url` reuses a database a previous run seeded (the run prints its URL).
@@ -40,10 +41,12 @@ function record(text: string, ms: number, rows = 0) {
   s.rows += rows;
   stats.set(k, s);
 }
+let slowest: { text: string; params: unknown[] } | null = null;
 function timeQueries(proto: { query: (...a: unknown[]) => unknown }) {
   const orig = proto.query;
   proto.query = function (this: unknown, ...a: unknown[]) {
     const text = typeof a[0] === 'string' ? a[0] : ((a[0] as { text?: string })?.text ?? '?');
+    if (recording && text.startsWith('WITH s AS') && Array.isArray(a[1])) slowest = { text, params: a[1] as unknown[] };
     const t0 = performance.now();
     // pg's pool passes a callback (and gets no promise back).
     const cb = a[a.length - 1];
@@ -143,6 +146,15 @@ async function main() {
   console.log(`statements per intake ${(rows.reduce((s, [, v]) => s + v.n, 0) / N).toFixed(1)}, statement time per intake ${(total / N).toFixed(1)} ms (summed over concurrent statements)`);
   console.log('per intake  mean ms  total %  rows/call  statement');
   for (const [k, v] of rows.slice(0, 30)) console.log(`${(v.n / N).toFixed(2).padStart(10)}  ${(v.ms / v.n).toFixed(2).padStart(7)}  ${((100 * v.ms) / total).toFixed(1).padStart(6)}%  ${(v.rows / v.n).toFixed(1).padStart(9)}  ${k}`);
+  if (arg('explain', '') && slowest) {
+    // The intake statement once more, under EXPLAIN ANALYZE, rolled back.
+    const st = slowest as { text: string; params: unknown[] };
+    await db.tx(async (t) => {
+      const e = await t.query<Record<string, string>>(`EXPLAIN (ANALYZE, SUMMARY) ${st.text}`, st.params);
+      console.log(e.rows.map((x) => Object.values(x)[0]).join('\n'));
+      throw new Error('rolled back');
+    }).catch(() => undefined);
+  }
   await app.close();
   await db.close();
   // A PostgreSQL database stays for --url (drop it by hand); a PGlite copy is removed.

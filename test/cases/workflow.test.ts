@@ -36,6 +36,32 @@ const counts = async (id: number) => {
   };
 };
 
+describe('POST /api/cases in a category that dispatches itself', () => {
+  it('201: accepted and dispatched by the system in the report\'s transaction, on the timeline, with one audit record per step', async () => {
+    const r = await w.app.inject({
+      method: 'POST', url: '/api/cases', headers: w.resident.headers,
+      payload: { channel: 'web', categoryCode: 'CITY.EXPOSED_WASTE', description: '路边暴露垃圾', location: { lng: 102.052, lat: 24.052 }, attributes: {} },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const body = r.json();
+    expect(body.autoDispatched).toBe(true);
+    expect(body.case.state).toBe('dispatched');
+    expect(body.case.leadDepartmentId).toBe(w.dept.cgj);
+    const ev = await w.t.db.query<{ type: string; actor_type: string }>('SELECT type, actor_type FROM case_event WHERE case_id = $1 ORDER BY id', [body.case.id]);
+    expect(ev.rows.map((e) => e.type)).toEqual(['reported', 'accepted', 'dispatched']);
+    const audit = await w.t.db.query<{ action: string }>(`SELECT action FROM audit_record WHERE target_type = 'case' AND target_id = $1 ORDER BY id`, [String(body.case.id)]);
+    expect(audit.rows.map((a) => a.action)).toEqual(['case.report', 'case.accept', 'case.dispatch']);
+    // A second report at the same spot has the first as a likely duplicate: it waits in triage.
+    const again = (await w.app.inject({
+      method: 'POST', url: '/api/cases', headers: w.resident2.headers,
+      payload: { channel: 'web', categoryCode: 'CITY.EXPOSED_WASTE', description: '这里也有垃圾', location: { lng: 102.0521, lat: 24.0521 }, attributes: {} },
+    })).json();
+    expect(again.autoDispatched).toBe(false);
+    expect(again.case.state).toBe('reported');
+    expect(again.duplicates.map((d: { publicId: string }) => d.publicId)).toContain(body.case.publicId);
+  });
+});
+
 describe('the closed loop', () => {
   it('report → accept → dispatch (by rule) → sign-for → start → handle → verify → close → callback: each step 200 with timeline, audit and outbox', async () => {
     const k = await report(w.resident);

@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { inTx } from '../../platform/context.js';
+import { inOneWrite, inTx } from '../../platform/context.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import type { AppDeps } from '../types.js';
 import { geocodeAddress, locatePoint, type Crs } from '../regions/index.js';
@@ -123,9 +123,12 @@ export async function caseRoutes(app: FastifyInstance, { db, config }: AppDeps):
       const loc = body.location ? await locatePoint(db, body.location.lng, body.location.lat, (body.location.crs ?? 'wgs84') as Crs) : undefined;
       // Likewise an address-only report is geocoded (region names in memory) before it opens.
       const geocoded = !body.location && body.address?.trim() ? await geocodeAddress(db, body.address, { cityCode: body.cityCode }) : undefined;
-      const out = await inTx(db, ctx, (c) =>
+      // A report is one write statement, atomic on its own: no transaction around it unless more
+      // may be written with it (an Idempotency-Key claimed with it, a category that dispatches itself).
+      const oneWrite = !key && !(await svc.mayAutoDispatch(db, body.categoryCode));
+      const out = await (oneWrite ? inOneWrite : inTx)(db, ctx, (c) =>
         svc.withIdempotency(c, key, body, async () => {
-          const r = await svc.intake(c, { ...(body as svc.IntakeInput), ...(loc !== undefined ? { located: loc } : {}), ...(geocoded ? { geocoded } : {}) });
+          const r = await svc.intake(c, { ...(body as svc.IntakeInput), ...(loc !== undefined ? { located: loc } : {}), ...(geocoded ? { geocoded } : {}), oneWrite });
           const attachments: never[] = [];
           const staff = isStaff(c.actor);
           return {

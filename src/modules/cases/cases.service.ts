@@ -165,6 +165,11 @@ export interface IntakeInput {
    * intake geocodes an address-only report itself, in its transaction.
    */
   geocoded?: GeocodeResult | undefined;
+  /**
+   * The caller runs intake in inOneWrite (no transaction): intake writes its one statement and
+   * leaves a category that dispatches itself to triage instead of writing the dispatch steps.
+   */
+  oneWrite?: boolean | undefined;
 }
 
 /** Where the case's location came from (case_file.location_source). */
@@ -395,7 +400,7 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
   // Auto-dispatch: a category marked for it, located, with a routing rule and no likely duplicate,
   // skips triage (立案 + 派遣 by the system, on the timeline like any step).
   let autoDispatched = false;
-  if (cat.auto_dispatch && !outOfRegion && input.location && duplicates.length === 0 && input.channel !== 'import') {
+  if (cat.auto_dispatch && !input.oneWrite && !outOfRegion && input.location && duplicates.length === 0 && input.channel !== 'import') {
     const rule = await suggestRouting(c, { category_code: cat.code, region_path: deepest.path });
     if (rule) {
       const sys: TxCtx = { ...c, actor: { kind: 'system', name: 'auto-dispatch' } };
@@ -412,6 +417,15 @@ export async function intake(c: TxCtx, input: IntakeInput): Promise<IntakeResult
     autoDispatched,
     location: { source: locationSource, confidence, geocode },
   };
+}
+
+/**
+ * Whether a report in this category may write more than its one statement (a category that
+ * dispatches itself): the route then runs intake in a transaction. Unknown codes: no (intake
+ * rejects them with its own error).
+ */
+export async function mayAutoDispatch(sql: Sql, categoryCode: string): Promise<boolean> {
+  return (await getCategoryCached(sql, categoryCode))?.auto_dispatch ?? false;
 }
 
 /** The scope an Idempotency-Key lives in: who sent it. */
