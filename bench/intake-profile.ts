@@ -46,7 +46,8 @@ function timeQueries(proto: { query: (...a: unknown[]) => unknown }) {
   const orig = proto.query;
   proto.query = function (this: unknown, ...a: unknown[]) {
     const text = typeof a[0] === 'string' ? a[0] : ((a[0] as { text?: string })?.text ?? '?');
-    if (recording && text.startsWith('WITH s AS') && Array.isArray(a[1])) slowest = { text, params: a[1] as unknown[] };
+    const params = Array.isArray(a[1]) ? a[1] : (a[0] as { values?: unknown[] })?.values;
+    if (recording && text.includes('WITH s AS') && Array.isArray(params)) slowest = { text, params };
     const t0 = performance.now();
     // pg's pool passes a callback (and gets no promise back).
     const cb = a[a.length - 1];

@@ -3,6 +3,7 @@
  * positional parameters, and `tx()` for a transaction. Which engine is underneath (embedded
  * PGlite with PostGIS, or a PostgreSQL server through a `pg` pool) is decided here only.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -65,6 +66,14 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openPglite(opts);
 }
 
+/**
+ * Statements whose text begins with this comment are prepared once per connection (named by a
+ * hash of their text): PostgreSQL then parses them once and, after a few runs, may keep a generic
+ * plan instead of planning each time. For hot statements (intake's); on PGlite it is a comment.
+ */
+export const PREPARED = '/*prepared*/';
+const preparedName = (text: string) => `gz_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+
 async function openPg(url: string, max: number, statementTimeoutMs: number): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -82,7 +91,9 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
   pool.on('error', () => {});
   const wrap = (c: pg.Pool | pg.PoolClient): Sql => ({
     async query<R>(text: string, params?: readonly unknown[]) {
-      const r = await c.query(text, params as unknown[] | undefined);
+      const r = text.startsWith(PREPARED)
+        ? await c.query({ name: preparedName(text), text, values: params as unknown[] | undefined })
+        : await c.query(text, params as unknown[] | undefined);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
     },
     async exec(script: string) {

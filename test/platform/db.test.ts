@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREPARED } from '../../src/platform/db.js';
 import { listMigrations, migrate, pendingMigrations } from '../../src/platform/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -9,6 +10,17 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('database client', () => {
+  it('a statement marked PREPARED runs with fresh parameters each time; on PostgreSQL it is prepared once per connection', async () => {
+    const text = `${PREPARED}SELECT $1::int + $2::int AS n`;
+    const answers = await t.db.session(async (s) => {
+      const a = (await s.query<{ n: number }>(text, [1, 2])).rows[0]!.n;
+      const b = (await s.query<{ n: number }>(text, [10, 20])).rows[0]!.n;
+      const prepared = t.db.engine === 'pg' ? (await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`, [text])).rows[0]!.n : 1;
+      return [a, b, prepared];
+    });
+    expect(answers).toEqual([3, 30, 1]);
+  });
+
   it('commits a transaction that resolves', async () => {
     await t.db.exec('CREATE TABLE tx_ok (v int)');
     await t.db.tx(async (tx) => {

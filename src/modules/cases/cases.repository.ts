@@ -5,7 +5,7 @@
 import { getRegionByCode, getRegionById } from '../regions/index.js';
 import { actorLabel, scopePaths, type Actor } from '../../platform/actor.js';
 import type { TxCtx } from '../../platform/context.js';
-import type { Sql } from '../../platform/db.js';
+import { PREPARED, type Sql } from '../../platform/db.js';
 import type { StatementPart } from '../../platform/statement.js';
 import { departmentIdsOf, REGION_VIEW_ROLES } from './cases.policy.js';
 import type { AttachmentRow, CaseEventRow, CaseRow, CaseView, CategoryRow } from './cases.types.js';
@@ -409,7 +409,7 @@ export async function insertReportedCase(
   });
   const nowP = 32; // caseInsertValues puts `now` at its index 30, i.e. $32
   const r = await c.tx.query<CaseView & { reporters_json: ReporterRow[]; duplicates_json: Array<Omit<DuplicateRow, 'reported_at'> & { reported_ms: number }> }>(
-    `WITH s AS (SELECT nextval('case_public_no_seq') AS n),
+    `${PREPARED}WITH s AS (SELECT nextval('case_public_no_seq') AS n),
      ins AS (
        INSERT INTO case_file (${CASE_INSERT_COLS}) SELECT ${vals.sql} FROM s RETURNING *),
      rep AS (

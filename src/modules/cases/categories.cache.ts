@@ -8,7 +8,7 @@ import type { Sql } from '../../platform/db.js';
 import { getCategory } from './cases.repository.js';
 import type { CategoryRow } from './cases.types.js';
 
-export const CATEGORY_CACHE_TTL_MS = 2_000;
+export const CATEGORY_CACHE_TTL_MS = 10_000;
 
 const cache = new Map<string, { row: CategoryRow | null; at: number }>();
 
