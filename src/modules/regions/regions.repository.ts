@@ -7,7 +7,6 @@ import { scopeSql } from '../../platform/actor.js';
 import type { Sql } from '../../platform/db.js';
 import type { Level } from './codes.js';
 import type { IndexUnit } from './locate-index.js';
-import { parseWkb } from './geometry.js';
 
 export interface RegionRow {
   id: number;
@@ -145,7 +144,8 @@ export async function loadIndexUnits(sql: Sql): Promise<IndexUnit[]> {
     parentId: r.parentId,
     path: r.path,
     depth: r.depth,
-    polygons: r.wkb ? parseWkb(r.wkb) : null,
+    polygons: null,
+    wkb: r.wkb,
   }));
 }
 
