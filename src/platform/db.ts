@@ -170,6 +170,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { postgis } = await import('@electric-sql/pglite-postgis');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const { trimmedPostgis, pgliteStartParams } = await import('./pglite-postgis.js');
   let lock: DataDirLock | undefined;
   let dataDir: string | undefined;
   if (opts.dataDir) {
@@ -182,7 +183,11 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     db = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
       ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
-      extensions: { postgis, pg_trgm },
+      // Resident memory (docs/performance.md, "Server memory"): PostGIS without the raster and
+      // topology side modules PGlite would otherwise compile and instantiate at start, and a
+      // smaller buffer pool, which Emscripten zero-fills (so it is resident) at start.
+      extensions: { postgis: trimmedPostgis(postgis), pg_trgm },
+      startParams: pgliteStartParams(PGlite.defaultStartParams),
     });
   } catch (e) {
     lock?.release();
