@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notify, publishEvent, sign } from '../../src/modules/notifications/index.js';
-import { outboxHandlers } from '../../src/modules/notifications/notifications.service.js';
+import { invalidateSubscriptions, outboxHandlers } from '../../src/modules/notifications/notifications.service.js';
 import { relayOnce } from '../../src/platform/outbox.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createMiniCity, type MiniCity } from '../helpers/fixtures.js';
@@ -61,6 +61,8 @@ describe('notification delivery', () => {
       city.wuhua.id,
       city.panlong.id,
     ]);
+    // Written behind the module's back: clear its short cache as its own routes do.
+    invalidateSubscriptions();
     received.length = 0;
     await t.db.tx((tx) => publishEvent(tx, 'case.accepted', { caseId: 7, regionPath: city.wuhuaCommunity.path }));
     await drain();
@@ -89,5 +91,20 @@ describe('notification delivery', () => {
     await drain();
     expect(received).toHaveLength(2);
     expect((await t.db.query(`SELECT 1 FROM outbox WHERE topic = 'webhook.deliver' AND delivered_at IS NULL`)).rows).toHaveLength(0);
+  });
+
+  it('subscriptions come from a short cache, but a delivery re-checks its subscription: one switched off gets nothing even while cached', async () => {
+    received.length = 0;
+    await t.db.query(`UPDATE webhook_subscription SET active = false WHERE name = 'wuhua'`);
+    await t.db.tx((tx) => publishEvent(tx, 'case.closed', { caseId: 9, regionPath: city.wuhuaCommunity.path }));
+    await drain();
+    expect(received).toHaveLength(0);
+    // A new one is seen once the cache is cleared (the webhook routes clear it on commit).
+    await t.db.query(`INSERT INTO webhook_subscription (name, url, secret, topics, region_id) VALUES ('wuhua-2', $1, 'whsec_two', '{case.closed}', $2)`, [url, city.wuhua.id]);
+    invalidateSubscriptions();
+    await t.db.tx((tx) => publishEvent(tx, 'case.closed', { caseId: 10, regionPath: city.wuhuaCommunity.path }));
+    await drain();
+    expect(received).toHaveLength(1);
+    expect(received[0]!.headers['x-gongzhi-signature']).toBe(sign('whsec_two', String(received[0]!.headers['x-gongzhi-timestamp']), received[0]!.body));
   });
 });

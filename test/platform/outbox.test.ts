@@ -78,6 +78,24 @@ describe('outbox', () => {
     expect(ok).toBe(1);
   });
 
+  it('in a batch where one delivery fails, the others are marked delivered and only the failed one is retried', async () => {
+    await t.db.tx(async (tx) => {
+      for (const n of [1, 2, 3]) await enqueue(tx, 'mixed.job', { n });
+    });
+    const seen: number[] = [];
+    const h = { 'mixed.*': [async (m: OutboxMessage) => {
+      seen.push(m.payload.n as number);
+      if (m.payload.n === 2) throw new Error('second fails');
+    }] };
+    expect(await relayOnce(t.db, h, { backoffMs: 1 })).toBe(3);
+    const r = await t.db.query<{ n: number; delivered: boolean; last_error: string | null }>(
+      `SELECT (payload->>'n')::int AS n, delivered_at IS NOT NULL AS delivered, last_error FROM outbox ORDER BY id`);
+    expect(r.rows).toEqual([{ n: 1, delivered: true, last_error: null }, { n: 2, delivered: false, last_error: 'second fails' }, { n: 3, delivered: true, last_error: null }]);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(await relayOnce(t.db, h, { backoffMs: 1 })).toBe(1);
+    expect(seen).toEqual([1, 2, 3, 2]);
+  });
+
   it('two relays never claim the same message', async () => {
     await t.db.tx(async (tx) => {
       for (let i = 0; i < 40; i++) await enqueue(tx, 'n', { i });

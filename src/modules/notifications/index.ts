@@ -8,7 +8,7 @@ import { inTx } from '../../platform/context.js';
 import { recordAudit } from '../audit/index.js';
 import type { ModuleManifest } from '../types.js';
 import * as repo from './notifications.repository.js';
-import { outboxHandlers } from './notifications.service.js';
+import { invalidateSubscriptions, outboxHandlers } from './notifications.service.js';
 
 export { notify, publishEvent, publishEventPart, sign, type NotifyInput } from './notifications.service.js';
 export { render as renderNotification, TEMPLATES as NOTIFICATION_TEMPLATES } from './templates.js';
@@ -132,7 +132,7 @@ export const manifest: ModuleManifest = {
           const w = await repo.insertWebhook(c.tx, { name: b.name, url: url.toString(), secret, topics: b.topics, regionId: region?.id ?? null, createdBy: req.actor.kind === 'user' ? req.actor.id : null });
           await recordAudit(c, { action: 'webhook.create', targetType: 'webhook', targetId: w.id, regionId: region?.id ?? null, after: { name: w.name, url: w.url, topics: w.topics } });
           return w;
-        });
+        }).finally(invalidateSubscriptions);
         return reply.status(201).send({ ...created, secret });
       },
     );
@@ -149,7 +149,7 @@ export const manifest: ModuleManifest = {
         await inTx(db, req.ctx(), async (c) => {
           await repo.deactivateWebhook(c.tx, id);
           await recordAudit(c, { action: 'webhook.deactivate', targetType: 'webhook', targetId: id, regionId: w.regionId, before: { active: true }, after: { active: false } });
-        });
+        }).finally(invalidateSubscriptions);
         return reply.status(204).send();
       },
     );
