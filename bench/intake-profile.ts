@@ -8,6 +8,7 @@
  *
  *   node --import tsx bench/intake-profile.ts [--n 400] [--c 32]          # PGlite
  *   DATABASE_URL=… node --import tsx bench/intake-profile.ts [--url URL]   # PostgreSQL
+ *   … --background       # with the server's background loops (SLA scan, KPI fold, audit sealing, outbox relay)
  *   … --explain          # then EXPLAIN ANALYZE of one intake statement (rolled back)
  *   … --cpu-prof FILE    # also a V8 CPU profile of the measured intakes only (open in Chrome's DevTools)
  *
@@ -19,6 +20,8 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/platform/config.js';
+import { startRelay, type OutboxHandler } from '../src/platform/outbox.js';
+import { MODULES } from '../src/modules/registry.js';
 import { createBenchApiKeys, demoPglite, demoPostgres, openDemo, pointsInMicrogrids, rng, type DemoDb } from './demo.js';
 
 const arg = (name: string, d: string): string => {
@@ -93,6 +96,17 @@ async function main() {
   } as typeof liteTx;
   const app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }, { secret: 'profile-secret-0123456789abcdef0123456789' }), logger: false });
   await app.ready();
+  const stops: Array<() => Promise<void>> = [];
+  if (arg('background', '')) {
+    // As src/server.ts starts them.
+    const deps = { db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }, { secret: 'profile-secret-0123456789abcdef0123456789' }), now: () => new Date() };
+    const log = (m: string, e?: unknown) => console.error(m, e);
+    for (const m of MODULES) if (m.onReady) await m.onReady(deps);
+    for (const m of MODULES) if (m.background) stops.push(m.background(deps, log));
+    const handlers: Record<string, OutboxHandler[]> = {};
+    for (const m of MODULES) for (const [topic, hs] of Object.entries(m.outboxHandlers?.(deps) ?? {})) (handlers[topic] ??= []).push(...hs);
+    stops.push(startRelay(db, handlers, log));
+  }
   const rand = rng(5);
   const bodyOf = (cat: string, p: [number, number], i: number) => ({
     channel: 'open311', categoryCode: cat, description: `压测上报 ${i}: 路边有问题需要处理`, location: { lng: p[0], lat: p[1] }, reporterName: '压测', reporterPhone: '13800001234',
@@ -156,6 +170,7 @@ async function main() {
       throw new Error('rolled back');
     }).catch(() => undefined);
   }
+  for (const stop of stops) await stop();
   await app.close();
   await db.close();
   // A PostgreSQL database stays for --url (drop it by hand); a PGlite copy is removed.
