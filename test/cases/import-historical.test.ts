@@ -252,6 +252,131 @@ describe('importing again', () => {
   });
 });
 
+describe('a record met again in a later batch of the same file', () => {
+  it('updates the record the earlier batch inserted (the later row wins), with one case and its end event', async () => {
+    const a = 'Kunming,KM-dup2,D-2,Asia/Shanghai,2026-03-05T09:00:00,,Open,Graffiti,,城管,Call,,,,,';
+    const b = 'Kunming,KM-dup2,D-2,Asia/Shanghai,2026-03-05T09:00:00,2026-03-05T10:00:00,Closed,Graffiti,,城管,Call,,,,1,1';
+    const r = await importCasesFromCsv(t.db, ctx(), `${header}\n${a}\n${b}\n`, { cityCode: city.city.code, batchSize: 1 });
+    expect(r.stored).toMatchObject({ inserted: 1, updated: 1, duplicatesInBatch: 0, events: 2 });
+    expect(await q(`SELECT state FROM case_file WHERE source_dataset = 'KM-dup2'`)).toEqual([{ state: 'closed' }]);
+    const events = await q<{ type: string; from_state: string | null }>(
+      `SELECT e.type, e.from_state FROM case_event e JOIN case_file c ON c.city_code = e.city_code AND c.id = e.case_id WHERE c.source_dataset = 'KM-dup2' ORDER BY e.id`,
+    );
+    expect(events).toEqual([{ type: 'reported', from_state: null }, { type: 'closed', from_state: 'accepted' }]);
+  });
+});
+
+describe('the timeline of a new record', () => {
+  it('has the reported event and the end event with the data, texts and visibility of an imported record', async () => {
+    const rows = [
+      'Kunming,KM-ev,E-1,Asia/Shanghai,2026-03-10T09:00:00,2026-03-10T11:00:00,Closed,Graffiti,,城管,Call,24.05,102.05,,2,2',
+      'Kunming,KM-ev,E-2,Asia/Shanghai,2026-03-10T09:00:00,,Cancelled,Graffiti,,城管,Mobile App,,,,,',
+      'Kunming,KM-ev,E-3,Asia/Shanghai,2026-03-10T09:00:00,,Closed,Graffiti,,城管,,,,,,',
+    ];
+    const r = await importCasesFromCsv(t.db, ctx(), `${header}\n${rows.join('\n')}\n`, { cityCode: city.city.code });
+    expect(r.stored).toMatchObject({ inserted: 3, events: 6 });
+    // Numbered in file order, on the report day in Asia/Shanghai.
+    const ids = await q<{ public_id: string }>(`SELECT public_id FROM case_file WHERE source_dataset = 'KM-ev' ORDER BY external_id`);
+    expect(ids.every((i) => /^5377-20260310-\d{6,}$/.test(i.public_id))).toBe(true);
+    const nos = ids.map((i) => Number(i.public_id.split('-')[2]));
+    expect(nos).toEqual([...nos].sort((a, b) => a - b));
+    expect(new Set(nos).size).toBe(3);
+    const events = await q<{ ext: string; type: string; from_state: string | null; to_state: string; at: string; data: unknown; public: boolean; public_text: string; actor_type: string }>(
+      `SELECT c.external_id AS ext, e.type, e.from_state, e.to_state, e.data, e.public, e.public_text, e.actor_type, to_char(e.at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI') AS at
+         FROM case_event e JOIN case_file c ON c.city_code = e.city_code AND c.id = e.case_id
+        WHERE c.source_dataset = 'KM-ev' ORDER BY c.external_id, e.id`,
+    );
+    const base = { imported: true, dataset: 'KM-ev' };
+    expect(events).toEqual([
+      { ext: 'E-1', type: 'reported', from_state: null, to_state: 'accepted', at: '09:00', public: true, public_text: '已上报', actor_type: expect.any(String), data: { ...base, channel: 'hotline', sourceId: 'E-1', outOfRegion: false, categoryCode: 'import.other' } },
+      { ext: 'E-1', type: 'closed', from_state: 'accepted', to_state: 'closed', at: '11:00', public: true, public_text: '已结案', actor_type: expect.any(String), data: { ...base, sourceStatus: 'Closed', flags: [] } },
+      { ext: 'E-2', type: 'reported', from_state: null, to_state: 'accepted', at: '09:00', public: true, public_text: '已上报', actor_type: expect.any(String), data: { ...base, channel: 'h5', sourceId: 'E-2', outOfRegion: true, categoryCode: 'import.other' } },
+      { ext: 'E-2', type: 'cancelled', from_state: 'accepted', to_state: 'cancelled', at: '09:00', public: true, public_text: '已取消', actor_type: expect.any(String), data: { ...base, sourceStatus: 'Cancelled', flags: ['no_location'], endTimeUnknown: true } },
+      { ext: 'E-3', type: 'reported', from_state: null, to_state: 'accepted', at: '09:00', public: true, public_text: '已上报', actor_type: expect.any(String), data: { ...base, channel: 'import', sourceId: 'E-3', outOfRegion: true, categoryCode: 'import.other' } },
+      { ext: 'E-3', type: 'closed', from_state: 'accepted', to_state: 'closed', at: '09:00', public: true, public_text: '已结案', actor_type: expect.any(String), data: { ...base, sourceStatus: 'Closed', flags: ['missing_close_time', 'no_location'], endTimeUnknown: true } },
+    ]);
+  });
+});
+
+describe('KPI marks', () => {
+  it('every imported case is queued for the KPI fold (kpi_dirty_case), as the event trigger would have', async () => {
+    const missing = await q<{ id: number }>(
+      `SELECT c.id FROM case_file c WHERE c.city_code = $1 AND c.source_dataset IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM kpi_dirty_case d WHERE d.city_code = c.city_code AND d.case_id = c.id)`,
+      [city.city.code],
+    );
+    expect(missing).toEqual([]);
+    // The bulk setting is local to the import's transactions: a live event still marks its case.
+    expect((await q<{ v: string | null }>(`SELECT current_setting('gongzhi.kpi_bulk', true) AS v`))[0]!.v ?? '').not.toBe('on');
+  });
+});
+
+/** Every index and constraint of the case tables, as the catalogue defines them. */
+const caseSchema = async () =>
+  q<{ def: string }>(
+    `SELECT def FROM (
+       SELECT indexrelid::regclass::text || ': ' || pg_get_indexdef(indexrelid) || ' valid=' || indisvalid AS def FROM pg_index WHERE indrelid IN ('case_file'::regclass, 'case_event'::regclass)
+       UNION ALL
+       SELECT conrelid::regclass::text || '.' || conname || ': ' || pg_get_constraintdef(oid) || ' validated=' || convalidated FROM pg_constraint WHERE conrelid IN ('case_file'::regclass, 'case_event'::regclass)
+       UNION ALL
+       SELECT 'trigger ' || tgname || ' enabled=' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('case_file'::regclass, 'case_event'::regclass)
+     ) s ORDER BY def`,
+  );
+
+describe('bulk load (--bulk)', () => {
+  const bulkRows = (dataset: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `Kunming,${dataset},B-${i},Asia/Shanghai,2026-03-09T09:00:00,${i % 2 ? '2026-03-09T12:00:00' : ''},${i % 2 ? 'Closed' : 'Open'},Graffiti,,城管,Call,24.05,102.05,,,`);
+
+  it('stores what the batch-by-batch import stores, and leaves every index and constraint exactly as before', async () => {
+    const schema = await caseSchema();
+    expect(schema.some((s) => s.def.startsWith('case_file_description_trgm_idx'))).toBe(true);
+    const r = await importCasesFromCsv(t.db, ctx(), `${header}\n${bulkRows('KM-bulk', 7).join('\n')}\n`, { cityCode: city.city.code, batchSize: 3, bulk: true });
+    expect(r.stored).toMatchObject({ inserted: 7, updated: 0, events: 7 + 3, located: 7 });
+    expect(r.bulk!.indexesRebuilt).toBeGreaterThanOrEqual(4); // trigram, GiST and two array GINs
+    expect(r.bulk!.foreignKeysRevalidated).toBeGreaterThanOrEqual(5);
+    expect(await caseSchema()).toEqual(schema);
+    const rows = await q<{ state: string; n: number; marked: number; located: number }>(
+      `SELECT c.state, count(*)::int AS n, count(d.case_id)::int AS marked, count(*) FILTER (WHERE c.grid_id = $2)::int AS located
+         FROM case_file c LEFT JOIN kpi_dirty_case d ON d.city_code = c.city_code AND d.case_id = c.id
+        WHERE c.city_code = $1 AND c.source_dataset = 'KM-bulk' GROUP BY c.state ORDER BY c.state`,
+      [city.city.code, city.wuhuaGrid.id],
+    );
+    expect(rows).toEqual([
+      { state: 'accepted', n: 4, marked: 4, located: 4 },
+      { state: 'closed', n: 3, marked: 3, located: 3 },
+    ]);
+    // The rebuilt indexes answer: the trigram index finds the description, the GiST the point.
+    const found = await q<{ n: number }>(
+      `SELECT count(*)::int AS n FROM case_file WHERE source_dataset = 'KM-bulk' AND ST_DWithin(geom, ST_SetSRID(ST_MakePoint(102.05, 24.05), 4326), 0.001)`,
+    );
+    expect(found[0]!.n).toBe(7);
+    const [audits] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM audit_record WHERE action = 'case.import' AND target_id = 'KM-bulk'`);
+    expect(audits!.n).toBe(3);
+  });
+
+  it('is idempotent: importing the us311 subset again in bulk changes nothing', async () => {
+    const before = { cases: await importedCount(), events: await eventCount() };
+    const again = await importCasesFromCsv(t.db, ctx(), subset, { cityCode: city.city.code, bulk: true });
+    // KM-2 was changed by an earlier test: the file puts it back (one update, no event: it did not end).
+    expect(again.stored).toMatchObject({ inserted: 0, updated: 1, unchanged: first.imported - 1, events: 0 });
+    expect(again.rejected).toBe(1);
+    expect({ cases: await importedCount(), events: await eventCount() }).toEqual(before);
+  });
+
+  it('is all or nothing: a batch that fails undoes the batches before it and puts every index back', async () => {
+    const schema = await caseSchema();
+    const before = { cases: await importedCount(), events: await eventCount() };
+    // external_id is at most 200 characters (CHECK): the third batch fails in the database.
+    const rows = [...bulkRows('KM-bulk-fail', 2), `Kunming,KM-bulk-fail,${'x'.repeat(201)},Asia/Shanghai,2026-03-09T09:00:00,,Open,Graffiti,,城管,Call,,,,,`];
+    await expect(importCasesFromCsv(t.db, ctx(), `${header}\n${rows.join('\n')}\n`, { cityCode: city.city.code, batchSize: 1, bulk: true })).rejects.toThrow();
+    expect({ cases: await importedCount(), events: await eventCount() }).toEqual(before);
+    expect(await caseSchema()).toEqual(schema);
+    // Without --bulk the same file keeps the batches before the failing one (documented).
+    await expect(importCasesFromCsv(t.db, ctx(), `${header}\n${rows.join('\n')}\n`, { cityCode: city.city.code, batchSize: 1 })).rejects.toThrow();
+    expect(await importedCount()).toBe(before.cases + 2);
+  });
+});
+
 describe('category mapping', () => {
   it('maps "category/subcategory" before "category", case-insensitively', async () => {
     const rows = [
@@ -310,8 +435,9 @@ describe('gongzhi cases import (runCaseImportCli)', () => {
       city: city.city.code,
       dataset: 'cli-export',
       batch: '1',
+      bulk: true,
     });
-    expect(r).toMatchObject({ rows: 2, imported: 2, rejected: 0, stored: { inserted: 2, cityCode: city.city.code } });
+    expect(r).toMatchObject({ rows: 2, imported: 2, rejected: 0, stored: { inserted: 2, cityCode: city.city.code }, bulk: { indexesRebuilt: expect.any(Number) } });
     expect(r.handlingTime.medianHours).toBe(2.5);
     const got = await q<{ external_id: string; hours: number | null }>(
       `SELECT external_id, extract(epoch FROM closed_at - reported_at)::float8 / 3600 AS hours FROM case_file WHERE source_dataset = 'cli-export' ORDER BY external_id`,

@@ -8,7 +8,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { AppError } from '../../../platform/errors.js';
 import type { CliHelpers } from '../../types.js';
 import { parseMappingSpec } from './mapping.js';
-import { importCasesFromCsv, parseCategoryMapSpec } from './store.js';
+import { DEFAULT_BATCH_SIZE, importCasesFromCsv, parseCategoryMapSpec } from './store.js';
 
 const bad = (opt: string, problem: string) => new AppError('validation_failed', `${opt}: ${problem}`, [{ field: opt, problem }]);
 
@@ -20,6 +20,7 @@ export interface CaseImportCliOptions {
   tz?: string;
   categoryMap?: string;
   defaultCategory?: string;
+  bulk?: boolean;
 }
 
 /** Adds `import` under the `cases` command (creating `cases` when the manifest has none yet). */
@@ -31,10 +32,14 @@ export function registerCaseImportCommands(program: Command, h: CliHelpers): voi
     .option('--map <pairs>', 'column mapping, field=column pairs separated by commas, e.g. created_at=opened,closed_at=closed (field= unmaps it)')
     .option('--city <code>', 'the city the records belong to (12-digit code; default: the only city)')
     .option('--dataset <name>', 'dataset name for rows without a dataset column value (default: import)')
-    .option('--batch <n>', 'records per transaction', '1000')
+    .option('--batch <n>', 'records per transaction', String(DEFAULT_BATCH_SIZE))
     .option('--tz <zone>', 'IANA time zone of rows without a tz column value, e.g. Asia/Shanghai')
     .option('--category-map <pairs>', 'source category → case category, e.g. "Bulky Items=SANITATION.STREET_DIRTY,Graffiti/Tagging=CITY.ILLEGAL_POSTING"')
     .option('--default-category <code>', 'category of records the map does not cover (default: import.other)')
+    .option(
+      '--bulk',
+      'initial or very large load: the whole file in one transaction (all or nothing), the case tables locked, their GIN/GiST indexes and foreign keys rebuilt at the end; faster, but no case can be read or written until it finishes',
+    )
     .action(async (file: string, o: CaseImportCliOptions) => {
       const result = await runCaseImportCli(h, file, o);
       h.out(result);
@@ -70,6 +75,7 @@ export async function runCaseImportCli(h: CliHelpers, file: string, o: CaseImpor
         categoryMap,
         defaultCategory: o.defaultCategory,
         batchSize: Number(o.batch),
+        bulk: o.bulk === true,
         onProgress: (rows) => bar?.update(Math.min(stream.bytesRead, size), { rows }),
       });
     } finally {

@@ -180,56 +180,60 @@ export function normaliseRow(row: Readonly<Record<string, string | undefined>>, 
   );
 }
 
+const rejection = (line: number, field: RowRejection['field'], reason: string): RowOutcome => ({ ok: false, rejection: { line, field, reason } });
+
+// Module-level, not closures per row: this runs for every row of a file of millions.
+function addFlag(flags: DataQualityFlag[], f: DataQualityFlag): void {
+  if (!flags.includes(f)) flags.push(f);
+}
+
+function addResolutionFlag(flags: DataQualityFlag[], r: WallResolution): void {
+  if (r === 'ambiguous') addFlag(flags, 'ambiguous_local_time');
+  if (r === 'nonexistent') addFlag(flags, 'nonexistent_local_time');
+}
+
 function normaliseFields(get: (f: MappableField) => string | null, line: number, opts: ParseOptions): RowOutcome {
-  const reject = (field: RowRejection['field'], reason: string): RowOutcome => ({ ok: false, rejection: { line, field, reason } });
 
   const sourceId = get('request_id');
-  if (!sourceId) return reject('request_id', 'missing');
+  if (!sourceId) return rejection(line, 'request_id', 'missing');
   const timeZone = get('tz') ?? opts.defaultTimeZone ?? null;
-  if (!timeZone) return reject('tz', 'missing, and no default time zone was given');
-  if (!isValidTimeZone(timeZone)) return reject('tz', `unknown time zone '${timeZone}'`);
+  if (!timeZone) return rejection(line, 'tz', 'missing, and no default time zone was given');
+  if (!isValidTimeZone(timeZone)) return rejection(line, 'tz', `unknown time zone '${timeZone}'`);
   const createdText = get('created_at');
-  if (!createdText) return reject('created_at', 'missing');
+  if (!createdText) return rejection(line, 'created_at', 'missing');
   const created = parseSourceTime(createdText, timeZone);
-  if (!created) return reject('created_at', `not a date-time: '${createdText}'`);
+  if (!created) return rejection(line, 'created_at', `not a date-time: '${createdText}'`);
 
   const flags: DataQualityFlag[] = [];
-  const flag = (f: DataQualityFlag) => {
-    if (!flags.includes(f)) flags.push(f);
-  };
-  const resolutionFlag = (r: WallResolution) => {
-    if (r === 'ambiguous') flag('ambiguous_local_time');
-    if (r === 'nonexistent') flag('nonexistent_local_time');
-  };
-  resolutionFlag(created.resolution);
+  addResolutionFlag(flags, created.resolution);
 
   const sourceStatus = get('status') ?? '';
   const statusMap = opts.statusMap ?? DEFAULT_STATUS_MAP;
   let state = statusMap[sourceStatus.toLowerCase()];
   if (!state) {
     state = 'accepted';
-    flag('unknown_status');
+    addFlag(flags, 'unknown_status');
   }
 
   let ended: ParsedTime | null = null;
   const closedText = get('closed_at');
   if (closedText) {
     ended = parseSourceTime(closedText, timeZone);
-    if (!ended) flag('invalid_close_time');
-    else resolutionFlag(ended.resolution);
+    if (!ended) addFlag(flags, 'invalid_close_time');
+    else addResolutionFlag(flags, ended.resolution);
   }
   const ends = state === 'closed' || state === 'cancelled' || state === 'referred';
-  if (ended && !ends) flag('close_time_on_open_record');
-  if (!ended && state === 'closed') flag('missing_close_time');
+  if (ended && !ends) addFlag(flags, 'close_time_on_open_record');
+  if (!ended && state === 'closed') addFlag(flags, 'missing_close_time');
 
   let elapsedHours: number | null = null;
   let spansOffsetChange = false;
   if (ended) {
     const ms = ended.utcMs - created.utcMs;
     elapsedHours = ms / HOUR;
-    if (ms < 0) flag('negative_duration');
+    if (ms < 0) addFlag(flags, 'negative_duration');
     // Source times have one-second resolution: 1 s apart may be the same instant.
-    else if (ms <= ZERO_DURATION_MAX_MS) flag('zero_duration');
+    else if (ms <= ZERO_DURATION_MAX_MS) addFlag(flags, 'zero_duration');
     spansOffsetChange = offsetAt(timeZone, created.utcMs) !== offsetAt(timeZone, ended.utcMs);
   }
 
@@ -237,7 +241,7 @@ function normaliseFields(get: (f: MappableField) => string | null, line: number,
   const lon = parseCoordinate(get('lon'), 180);
   // (0, 0) is the usual placeholder for "no location" (Null Island), never a real 311 report.
   const located = lat !== null && lon !== null && !(lat === 0 && lon === 0);
-  if (!located) flag('no_location');
+  if (!located) addFlag(flags, 'no_location');
 
   const sourceChannel = get('channel');
   const channelMap = opts.channelMap ?? DEFAULT_CHANNEL_MAP;
@@ -373,7 +377,12 @@ export interface ImportReport {
 export interface ImportOptions extends ParseOptions {
   mapping?: Partial<Record<MappableField, string | null>>;
   /** Receives normalised records in batches, in file order; a throw aborts the import. */
-  insert: (batch: HistoricalCase[]) => Promise<void>;
+  insert: (batch: HistoricalCase[], prepared?: unknown) => Promise<void>;
+  /**
+   * Work on a batch that needs no database, run as soon as the batch is complete (while the
+   * previous batch is still being written); its result is handed to `insert` with the batch.
+   */
+  prepare?: (batch: HistoricalCase[]) => unknown;
   batchSize?: number;
   /** Called after each batch with the number of rows read so far (progress bars). */
   onProgress?: (rowsRead: number) => void;
@@ -420,12 +429,13 @@ export async function importHistoricalCsv(input: CsvInput, opts: ImportOptions):
   // and a failed write still aborts the import (at the next flush, or at the end).
   let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
-    await writing;
-    if (batch.length === 0) return;
+    if (batch.length === 0) return writing;
     const b = batch;
     const rowsSoFar = report.rows;
     batch = [];
-    writing = opts.insert(b).then(() => opts.onProgress?.(rowsSoFar));
+    const prepared = opts.prepare?.(b);
+    await writing;
+    writing = opts.insert(b, prepared).then(() => opts.onProgress?.(rowsSoFar));
     // Nobody awaits it until the next flush: keep a failure from counting as unhandled meanwhile.
     writing.catch(() => {});
   };

@@ -35,6 +35,7 @@ export {
 export { toCaseSummary } from './summary.js';
 export {
   createHistoricalStore,
+  DEFAULT_BATCH_SIZE,
   DEFAULT_IMPORT_CATEGORY,
   importCasesFromCsv,
   parseCategoryMapSpec,
