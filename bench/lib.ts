@@ -66,7 +66,10 @@ export interface Child {
 /** Start a child process that serves HTTP, and wait until `readyPath` answers 200. */
 export async function startChild(args: string[], env: NodeJS.ProcessEnv, port: number, readyPath = '/readyz', timeoutMs = 120_000): Promise<Child & { startedMs: number }> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // GONGZHI_BENCH_CHILD_NODE_ARGS: node flags for the servers the bench starts, e.g.
+  // "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under the intake load.
+  const nodeArgs = (process.env.GONGZHI_BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, ...args], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
