@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/platform/actor.js';
 import { inOneWrite } from '../../src/platform/context.js';
+import { PREPARED } from '../../src/platform/db.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let t: TestDatabase;
@@ -19,6 +20,8 @@ describe('inOneWrite', () => {
       const before = (await c.tx.query<{ n: number }>('SELECT count(*)::int AS n FROM one_write_probe')).rows[0]!.n;
       await c.tx.query(`WITH a AS (INSERT INTO one_write_probe (v) VALUES ($1) RETURNING id) INSERT INTO one_write_probe (v) SELECT $2 FROM a`, ['a', 'b']);
       const after = (await c.tx.query<{ n: number }>('  select count(*)::int AS n FROM one_write_probe')).rows[0]!.n;
+      // A read behind a comment (a PREPARED mark) is still a read.
+      await c.tx.query(`${PREPARED}SELECT count(*) FROM one_write_probe`);
       return after - before;
     });
     expect(out).toBe(2);

@@ -4,7 +4,7 @@
  * for authentication, the CLI and the system actor only.
  */
 import { scopePaths, scopeSql, type Actor, type Grant, type Role } from '../../platform/actor.js';
-import type { Sql } from '../../platform/db.js';
+import { PREPARED, type Sql } from '../../platform/db.js';
 import { getRegionByCode } from '../regions/index.js';
 
 export interface RegionRef {
@@ -383,7 +383,8 @@ export interface SessionActorRow extends ActorGrantRow {
 /** A session with its user and every grant (one row per grant), in one round trip. */
 export async function loadSessionActor(sql: Sql, sessionId: string): Promise<SessionActorRow[]> {
   const r = await sql.query<SessionActorRow>(
-    `SELECT s.id AS "sessionId", s.user_id AS "userId", s.csrf_token AS "csrfToken", s.last_seen_at AS "lastSeenAt",
+    // Every request with a session cookie runs it: prepared once per connection on PostgreSQL.
+    `${PREPARED}SELECT s.id AS "sessionId", s.user_id AS "userId", s.csrf_token AS "csrfToken", s.last_seen_at AS "lastSeenAt",
             s.expires_at AS "expiresAt", s.revoked_at AS "revokedAt", u.name, u.disabled,
             g.role, g.region_id AS "regionId", r.code AS "regionCode", r.path AS "regionPath", g.department_id AS "departmentId"
        FROM session s JOIN app_user u ON u.id = s.user_id
@@ -432,7 +433,8 @@ export interface ApiKeyActorRow extends ActorGrantRow {
 
 export async function loadApiKeyActor(sql: Sql, prefix: string): Promise<ApiKeyActorRow[]> {
   const r = await sql.query<ApiKeyActorRow>(
-    `SELECT k.id AS "keyId", k.name, k.key_hash AS "keyHash", k.revoked_at AS "revokedAt", k.last_used_at AS "lastUsedAt",
+    // Every request with an API key runs it: prepared once per connection on PostgreSQL.
+    `${PREPARED}SELECT k.id AS "keyId", k.name, k.key_hash AS "keyHash", k.revoked_at AS "revokedAt", k.last_used_at AS "lastUsedAt",
             g.role, g.region_id AS "regionId", r.code AS "regionCode", r.path AS "regionPath", g.department_id AS "departmentId"
        FROM api_key k
        LEFT JOIN role_grant g ON g.api_key_id = k.id
