@@ -3,7 +3,7 @@
  * over N synthetic cases spread over the demo city's leaf units (micro-grids) and over a year,
  * against the same answer by a plain aggregate over case_file. The cases, their facts and the
  * rollups are generated in bulk by the cases module's own generator (kpi/synthetic.ts in bulk
- * mode: INSERT … SELECT generate_series, its rollup rebuild, ANALYZE). The two answers must be
+ * mode: INSERT … SELECT generate_series, its rollup rebuild, VACUUM ANALYZE). The two answers must be
  * equal before any timing; a mismatch is reported as a failure.
  */
 import type { Database } from '../src/platform/db.js';
