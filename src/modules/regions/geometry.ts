@@ -7,13 +7,15 @@ export type Polygon = Ring[];
 export type MultiPolygon = Polygon[];
 
 /**
- * Polygons of a 2D Polygon or MultiPolygon in WKB or EWKB (ST_AsBinary / ST_AsEWKB). Reading the
- * binary form keeps every double exact, which text forms (GeoJSON, WKT) may round.
+ * Walks the polygons of a 2D Polygon, MultiPolygon or collection of them in WKB or EWKB:
+ * `polygon(rings)` for each, then `ring(n, dv, at, le)` for each of its rings, `at` the byte
+ * offset of its n coordinate pairs. parseWkb builds arrays with it; the locate index reads the
+ * doubles straight into its own typed arrays.
  */
-export function parseWkb(buf: Uint8Array): MultiPolygon {
+export function walkWkb(buf: Uint8Array, polygon: (rings: number) => void, ring: (n: number, dv: DataView, at: number, le: boolean) => void): void {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let off = 0;
-  const readGeom = (): MultiPolygon => {
+  const readGeom = (): void => {
     const le = dv.getUint8(off) === 1;
     off += 1;
     let type = dv.getUint32(off, le);
@@ -21,33 +23,41 @@ export function parseWkb(buf: Uint8Array): MultiPolygon {
     if (type & 0x20000000) off += 4; // EWKB SRID
     if (type & 0xc0000000 || type > 1000) throw new Error('WKB: only 2D geometries are read');
     type &= 0xff;
-    if (type === 3) return [readPolygon(le)];
-    if (type === 6 || type === 7) {
-      const n = dv.getUint32(off, le);
+    if (type === 3) {
+      const nRings = dv.getUint32(off, le);
       off += 4;
-      const out: MultiPolygon = [];
-      for (let i = 0; i < n; i++) out.push(...readGeom());
-      return out;
-    }
-    throw new Error(`WKB: geometry type ${type} is not a polygon`);
-  };
-  const readPolygon = (le: boolean): Polygon => {
-    const nRings = dv.getUint32(off, le);
-    off += 4;
-    const rings: Polygon = [];
-    for (let r = 0; r < nRings; r++) {
-      const n = dv.getUint32(off, le);
-      off += 4;
-      const ring: Ring = new Array(n);
-      for (let i = 0; i < n; i++) {
-        ring[i] = [dv.getFloat64(off, le), dv.getFloat64(off + 8, le)];
-        off += 16;
+      polygon(nRings);
+      for (let r = 0; r < nRings; r++) {
+        const n = dv.getUint32(off, le);
+        off += 4;
+        ring(n, dv, off, le);
+        off += 16 * n;
       }
-      rings.push(ring);
-    }
-    return rings;
+    } else if (type === 6 || type === 7) {
+      const n = dv.getUint32(off, le);
+      off += 4;
+      for (let i = 0; i < n; i++) readGeom();
+    } else throw new Error(`WKB: geometry type ${type} is not a polygon`);
   };
-  return readGeom();
+  readGeom();
+}
+
+/**
+ * Polygons of a 2D Polygon or MultiPolygon in WKB or EWKB (ST_AsBinary / ST_AsEWKB). Reading the
+ * binary form keeps every double exact, which text forms (GeoJSON, WKT) may round.
+ */
+export function parseWkb(buf: Uint8Array): MultiPolygon {
+  const out: MultiPolygon = [];
+  walkWkb(
+    buf,
+    () => out.push([]),
+    (n, dv, at, le) => {
+      const ring: Ring = new Array(n);
+      for (let i = 0; i < n; i++) ring[i] = [dv.getFloat64(at + 16 * i, le), dv.getFloat64(at + 16 * i + 8, le)];
+      out[out.length - 1]!.push(ring);
+    },
+  );
+  return out;
 }
 
 /**

@@ -18,7 +18,7 @@
  * the lowest id. Every cell lists its units in that order, so the first that covers wins.
  */
 import type { Level } from './codes.js';
-import type { MultiPolygon } from './geometry.js';
+import { walkWkb, type MultiPolygon } from './geometry.js';
 
 export interface ChainLink {
   readonly id: number;
@@ -57,41 +57,6 @@ type UnitInfo = Pick<IndexUnit, 'id' | 'code' | 'name' | 'level' | 'parentId' | 
 /** A unit's polygons: parsed, or read from WKB into one flat x, y array per ring. */
 function polygonsOf(u: IndexUnit): ReadonlyArray<ReadonlyArray<Float64Array | number[][]>> {
   return u.polygons ?? (u.wkb ? wkbPolygons(u.wkb) : []);
-}
-
-/**
- * Walks the polygons of a 2D Polygon, MultiPolygon or collection of them in WKB or EWKB (what
- * geometry.ts parseWkb reads): `polygon(rings)` for each, then `ring(n, at, le)` for each of its
- * rings, `at` the byte offset of its n coordinate pairs.
- */
-function walkWkb(buf: Uint8Array, polygon: (rings: number) => void, ring: (n: number, dv: DataView, at: number, le: boolean) => void): void {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let off = 0;
-  const readGeom = (): void => {
-    const le = dv.getUint8(off) === 1;
-    off += 1;
-    let type = dv.getUint32(off, le);
-    off += 4;
-    if (type & 0x20000000) off += 4; // EWKB SRID
-    if (type & 0xc0000000 || type > 1000) throw new Error('WKB: only 2D geometries are read');
-    type &= 0xff;
-    if (type === 3) {
-      const nRings = dv.getUint32(off, le);
-      off += 4;
-      polygon(nRings);
-      for (let r = 0; r < nRings; r++) {
-        const n = dv.getUint32(off, le);
-        off += 4;
-        ring(n, dv, off, le);
-        off += 16 * n;
-      }
-    } else if (type === 6 || type === 7) {
-      const n = dv.getUint32(off, le);
-      off += 4;
-      for (let i = 0; i < n; i++) readGeom();
-    } else throw new Error(`WKB: geometry type ${type} is not a polygon`);
-  };
-  readGeom();
 }
 
 /** The polygons of (E)WKB, each ring one flat x, y array. */
