@@ -10,6 +10,7 @@ import { seedTaxonomy } from '../../src/modules/cases/index.js';
 import { generateSyntheticCases, generateSyntheticRegions, kpiDashboardFast, kpiDashboardNaive, refoldAllCases } from '../../src/modules/cases/kpi/index.js';
 import { rebuildRollups } from '../../src/modules/cases/kpi/kpi.repository.js';
 import { rebuildRollupsBulk } from '../../src/modules/cases/kpi/synthetic.js';
+import { clockCandidates } from '../../src/modules/cases/scheduler/scheduler.repository.js';
 import { defaultCalendar } from '../../src/modules/cases/sla/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createTestDepartment } from '../helpers/identity.js';
@@ -40,6 +41,12 @@ describe('generateSyntheticCases', () => {
     expect(n.rows[0]!.n).toBe(600);
     // The bulk load leaves nothing for the fold to do.
     expect((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM kpi_dirty_case')).rows[0]!.n).toBe(0);
+    // Nor for the SLA scan: every running clock already past its deadline carries its marks.
+    for (const step of ['sign_for', 'handle', 'verify'] as const) {
+      expect(await clockCandidates(t.db, step, now, 0, 10), step).toEqual([]);
+    }
+    const marked = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM case_file WHERE handle_overdue_at IS NOT NULL AND handle_overdue_at = handle_due_at AND handle_warned_at = handle_due_at`);
+    expect(marked.rows[0]!.n).toBeGreaterThan(0);
   });
 
   it('the dashboard from rollups equals the naive aggregate over the case table', async () => {

@@ -241,7 +241,8 @@ async function insertChunk(tx: Sql, p: ChunkParams): Promise<{ lo: number; hi: n
      INSERT INTO case_file (city_code, public_id, state, channel, category_code, response_level, description, region_id, region_path,
          city_id, district_id, street_id, community_id, grid_id, centre_region_id, centre_path, lead_department_id, deadline_mode,
          sign_for_due_at, handle_due_at, verify_due_at, satisfaction, reported_at, accepted_at, dispatched_at, signed_at, started_at, handled_at,
-         verified_at, closed_at, evaluated_at, created_at, updated_at)
+         verified_at, closed_at, evaluated_at, created_at, updated_at,
+         sign_for_warned_at, sign_for_overdue_at, handle_warned_at, handle_overdue_at, verify_warned_at, verify_overdue_at)
      SELECT $5, 'SYN${p.tag}-' || s, state,
             (ARRAY['web', 'h5', 'patrol', 'hotline', 'police', 'open311'])[1 + (r6 * 6)::int % 6],
             ($8::text[])[1 + (r6 * 1e7)::bigint % array_length($8::text[], 1)], 3, '合成案件', region_id, region_path,
@@ -260,11 +261,20 @@ async function insertChunk(tx: Sql, p: ChunkParams): Promise<{ lo: number; hi: n
             CASE WHEN state IN ('closed', 'evaluated') THEN accepted_at + (0.5 + handle_hours + 8) * interval '1 hour' END,
             CASE WHEN state IN ('closed', 'evaluated') THEN accepted_at + (0.5 + handle_hours + 24) * interval '1 hour' END,
             CASE WHEN state = 'evaluated' THEN accepted_at + (0.5 + handle_hours + 48) * interval '1 hour' END,
-            reported_at, reported_at
-       FROM t
+            reported_at, reported_at,
+            -- A running clock already past its deadline carries the marks the SLA scan would have
+            -- set (warned and overdue at the deadline): otherwise a server opened on this data
+            -- spends its first minutes catching up a year of overdue marks (events, tickets,
+            -- notifications) for every open case, and measures that instead of what it is asked.
+            sign_for_due, sign_for_due, handle_due, handle_due, verify_due, verify_due
+       FROM (SELECT t.*,
+                    CASE WHEN state = 'dispatched' AND accepted_at + interval '4.5 hours' < $11 THEN accepted_at + interval '4.5 hours' END AS sign_for_due,
+                    CASE WHEN state IN ('dispatched', 'signed', 'in_progress') AND accepted_at + interval '48.5 hours' < $11 THEN accepted_at + interval '48.5 hours' END AS handle_due,
+                    CASE WHEN state = 'handled' AND accepted_at + (0.5 + handle_hours + 16) * interval '1 hour' < $11 THEN accepted_at + (0.5 + handle_hours + 16) * interval '1 hour' END AS verify_due
+               FROM t) t
      RETURNING id)
      SELECT min(id) AS lo, max(id) AS hi FROM ins`,
-    [p.start + 1, p.n, p.leafIds, p.leafPaths, p.cityCode, p.from, p.span, p.cats, p.depts, p.leafIds.length],
+    [p.start + 1, p.n, p.leafIds, p.leafPaths, p.cityCode, p.from, p.span, p.cats, p.depts, p.leafIds.length, p.now],
   );
   const lo = Number(r.rows[0]!.lo);
   const hi = Number(r.rows[0]!.hi);
