@@ -19,16 +19,17 @@ export function inTx<T>(db: Database, ctx: Ctx, fn: (c: TxCtx) => Promise<T>): P
   return db.tx((tx) => fn({ ...ctx, tx }));
 }
 
-/**
- * Run a command whose writes are one SQL statement (data-modifying CTEs) without BEGIN and COMMIT
- * around it: a single statement is atomic on its own, and the two round trips it saves are a third
- * of a report's (docs/performance.md). Reads (statements starting with SELECT, after any comments) before and after it
- * go straight to the database; a second write is a programming error and throws before it is sent,
- * so a command that grows a second write is caught by its tests, not by a half-written record.
- */
 /** A read: SELECT, after any leading comments (a PREPARED mark). */
 const READ = /^\s*(?:\/\*[^]*?\*\/\s*)*SELECT\b/i;
 
+/**
+ * Run a command whose writes are one SQL statement (data-modifying CTEs) without BEGIN and COMMIT
+ * around it: a single statement is atomic on its own, and the two round trips it saves are a third
+ * of a report's (docs/performance.md). Reads (statements starting with SELECT, after any
+ * comments) before and after it go straight to the database; a second write is a programming
+ * error and throws before it is sent, so a command that grows a second write is caught by its
+ * tests, not by a half-written record.
+ */
 export function inOneWrite<T>(db: Database, ctx: Ctx, fn: (c: TxCtx) => Promise<T>): Promise<T> {
   let writes = 0;
   const tx: Sql = {
