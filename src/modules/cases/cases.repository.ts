@@ -248,21 +248,10 @@ export async function loadCaseByPublicId(sql: Sql, publicId: string): Promise<Ca
   return r.rows[0] ? norm(r.rows[0]) : null;
 }
 
-/**
- * Next public id: KM-20261129-000123, the report day (Asia/Shanghai) and a running number from a
- * sequence (migration 0018: a counter row locked until commit serialised every intake).
- */
-export async function nextPublicId(sql: Sql, prefix: string, now: Date): Promise<string> {
-  const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-  const r = await sql.query<{ n: number }>(`SELECT nextval('case_public_no_seq')::int8 AS n`);
-  return `${prefix}-${day.replace(/-/g, '')}-${String(r.rows[0]!.n).padStart(6, '0')}`;
-}
-
 /** What intake writes: the case row's own columns at report time. */
 export type NewCase = Pick<
   CaseRow,
   'city_code'
-  | 'public_id'
   | 'channel'
   | 'category_code'
   | 'response_level'
@@ -306,7 +295,7 @@ const CASE_INSERT_COLS = `city_code, public_id, state, channel, category_code, r
   created_at, updated_at, location_source, location_confidence`;
 
 /** The VALUES of CASE_INSERT_COLS from parameters $from… (the public id is `publicIdSql`), and their values. */
-function caseInsertValues(v: Omit<NewCase, 'public_id'> & NewCaseLocation, now: Date, from: number, publicIdSql: string): { sql: string; params: unknown[] } {
+function caseInsertValues(v: NewCase & NewCaseLocation, now: Date, from: number, publicIdSql: string): { sql: string; params: unknown[] } {
   const params = [
     v.city_code, v.channel, v.category_code, v.response_level, v.title, v.description, JSON.stringify(v.attributes), v.private,
     v.lng, v.lat, v.input_lng, v.input_lat, v.input_crs, v.address, v.out_of_region, v.region_id, v.region_path, v.city_id, v.district_id,
@@ -318,12 +307,6 @@ function caseInsertValues(v: Omit<NewCase, 'public_id'> & NewCaseLocation, now: 
        CASE WHEN ${p(8)}::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(${p(8)}::float8, ${p(9)}::float8), 4326) END,
        ${[10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 30, 31, 32].map(p).join(', ')}`;
   return { sql, params };
-}
-
-export async function insertCase(sql: Sql, v: NewCase & NewCaseLocation, now: Date): Promise<number> {
-  const vals = caseInsertValues(v, now, 2, '$1');
-  const r = await sql.query<{ id: number }>(`INSERT INTO case_file (${CASE_INSERT_COLS}) VALUES (${vals.sql}) RETURNING id`, [v.public_id, ...vals.params]);
-  return r.rows[0]!.id;
 }
 
 /** A metre-radius search as a bounding box in degrees around (lng, lat), a little larger than the circle. */
@@ -377,7 +360,7 @@ export interface ReportedCase {
  */
 export async function insertReportedCase(
   c: TxCtx,
-  v: Omit<NewCase, 'public_id'> & NewCaseLocation & { publicIdPrefix: string },
+  v: NewCase & NewCaseLocation & { publicIdPrefix: string },
   reporter: { userId: number | null; name: string | null; phone: string | null; anonymous: boolean },
   event: { data: Record<string, unknown>; public: boolean; publicText: string },
   dup: DuplicateQuery | null,
@@ -475,18 +458,6 @@ export async function insertEvent(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     [k.city_code, k.id, c.now, e.type, e.from ?? null, e.to ?? null, who.type, who.id, who.name, e.departmentId ?? null, JSON.stringify(e.data ?? {}),
       e.public ?? false, e.publicText ?? null, c.requestId],
-  );
-}
-
-export async function insertReporter(
-  sql: Sql,
-  k: Pick<CaseRow, 'id' | 'city_code'>,
-  v: { sourceCaseId: number; userId: number | null; name: string | null; phone: string | null; anonymous: boolean },
-  now: Date,
-): Promise<void> {
-  await sql.query(
-    `INSERT INTO case_reporter (city_code, case_id, source_case_id, user_id, name, phone, anonymous, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [k.city_code, k.id, v.sourceCaseId, v.userId, v.name, v.phone, v.anonymous, now],
   );
 }
 
