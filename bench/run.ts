@@ -299,7 +299,7 @@ async function benchEngine(engine: 'pglite' | 'postgres'): Promise<void> {
           better: 'higher',
           ceilingKey: `ceiling.${E}.copy_per_s`,
           ...(E === 'postgres' ? { goal: { op: '>=' as const, value: 20_000 } } : {}),
-          note: `${r.inserted} cases inserted, ${r.located} located in the demo city, ${r.rejected} rejected`,
+          note: `${r.inserted} cases inserted, ${r.located} located in the demo city, ${r.rejected} rejected; ${r.bulk ? '--bulk (an initial load:' : 'without --bulk (a load next to'} ${r.existing} cases already in the table)`,
           ...(r.inserted + r.rejected < r.rows * 0.99 ? { failed: `only ${r.inserted} of ${r.rows} rows stored` } : {}),
         });
         sz.importRows = r.rows;
