@@ -26,6 +26,7 @@ import { getLocateIndex, getRegionByCode, type LocateIndex, type LocateResult } 
 import { importHistoricalCsv, type CsvInput, type HistoricalCase, type ImportReport } from './import311.js';
 import type { MappableField } from './mapping.js';
 import { PUBLIC_ID_PREFIX } from '../cases.service.js';
+import { putBack, setAside, type AsideOptions, type SetAside } from '../bulk-load.js';
 
 export const DEFAULT_IMPORT_CATEGORY = 'import.other';
 
@@ -550,25 +551,17 @@ async function insertEventRows(tx: Sql, cityCode: string, who: ReturnType<typeof
 }
 
 /**
- * What a bulk load sets aside on case_file and case_event while it runs: the indexes that cost the
- * most per row (every one that is not a btree: the trigram GIN on the description, the GiST on
- * the point, the GINs on arrays) and the foreign keys of both tables (each checked row by row by a
- * trigger otherwise: about half of an event's cost), and the KPI trigger on case_event is disabled
- * (each batch writes the marks itself). Each is recreated from its own definition as
- * the catalogue gives it (pg_get_indexdef / pg_get_constraintdef), so what stands afterwards is
- * exactly what the migrations created, whichever migration added it. Btree indexes stay: they are
- * cheap to maintain and, measured at 20,000 rows, rebuilding the 15 of them cost more than it
- * saved (the rebuild reads the whole table each time, not just the file); the unique ones also
- * find the records imported before and keep the keys unique.
+ * What a bulk load sets aside on case_file and case_event while it runs (bulk-load.ts): the indexes
+ * that cost the most per row (every one that is not a btree: the trigram GIN on the description,
+ * the GiST on the point, the GINs on arrays) and the foreign keys of both tables (each checked row
+ * by row by a trigger otherwise: about half of an event's cost), and the KPI trigger on case_event
+ * is disabled (each batch writes the marks itself). Btree indexes stay: they are cheap to maintain
+ * and, measured at 20,000 rows, rebuilding the 15 of them cost more than it saved (the rebuild
+ * reads the whole table each time, not just the file); the unique ones also find the records
+ * imported before and keep the keys unique.
  */
-interface SetAside {
-  /** Statements that put everything back, in order. */
-  restore: string[];
-  indexes: number;
-  foreignKeys: number;
-}
-
 const BULK_TABLES = ['case_file', 'case_event'];
+const BULK_ASIDE: AsideOptions = { indexes: 'costly', triggers: [{ table: 'case_event', name: 'case_event_kpi_dirty' }] };
 
 async function setAsideForBulk(tx: Sql): Promise<SetAside> {
   const { rows: owners } = await tx.query<{ relname: string; owner: boolean }>(
@@ -582,54 +575,16 @@ async function setAsideForBulk(tx: Sql): Promise<SetAside> {
   }
   // Fail fast rather than queue behind a long reader (and make every later reader queue behind us).
   await tx.exec(`SET LOCAL lock_timeout = '10s'; LOCK TABLE ${BULK_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE; SET LOCAL lock_timeout TO DEFAULT`);
-  const tables = `ARRAY[${BULK_TABLES.map((t) => `'${t}'::regclass`).join(', ')}]`;
-  const { rows: found } = await tx.query<{ kind: 'index' | 'fk' | 'trigger'; tbl: string; name: string; def: string; comment: string | null }>(
-    `SELECT 'index' AS kind, i.indrelid::regclass::text AS tbl, i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def,
-            obj_description(i.indexrelid, 'pg_class') AS comment, i.indexrelid AS o
-       FROM pg_index i
-      WHERE i.indrelid = ANY (${tables}) AND NOT i.indisunique AND NOT i.indisprimary AND i.indisvalid
-        AND (SELECT a.amname FROM pg_class ic JOIN pg_am a ON a.oid = ic.relam WHERE ic.oid = i.indexrelid) <> 'btree'
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-     UNION ALL
-     SELECT 'fk', k.conrelid::regclass::text, quote_ident(k.conname), pg_get_constraintdef(k.oid), obj_description(k.oid, 'pg_constraint'), k.oid
-       FROM pg_constraint k
-      WHERE k.contype = 'f' AND k.conrelid = ANY (${tables})
-     UNION ALL
-     -- The KPI trigger, a no-op under gongzhi.kpi_bulk but still a PL/pgSQL call per event.
-     SELECT 'trigger', g.tgrelid::regclass::text, quote_ident(g.tgname), '', NULL, g.oid
-       FROM pg_trigger g
-      WHERE g.tgrelid = 'case_event'::regclass AND g.tgname = 'case_event_kpi_dirty' AND g.tgenabled = 'O'
-     ORDER BY 1 DESC, 6`,
-  );
-  const q = (text: string) => `'${text.replace(/'/g, "''")}'`;
-  const drop: string[] = [];
-  const restore: string[] = [];
-  for (const f of found) {
-    if (f.kind === 'index') {
-      drop.push(`DROP INDEX ${f.name}`);
-      restore.push(f.def);
-      if (f.comment !== null) restore.push(`COMMENT ON INDEX ${f.name} IS ${q(f.comment)}`);
-    } else if (f.kind === 'trigger') {
-      drop.push(`ALTER TABLE ${f.tbl} DISABLE TRIGGER ${f.name}`);
-      restore.push(`ALTER TABLE ${f.tbl} ENABLE TRIGGER ${f.name}`);
-    } else {
-      drop.push(`ALTER TABLE ${f.tbl} DROP CONSTRAINT ${f.name}`);
-      restore.push(`ALTER TABLE ${f.tbl} ADD CONSTRAINT ${f.name} ${f.def}`);
-      if (f.comment !== null) restore.push(`COMMENT ON CONSTRAINT ${f.name} ON ${f.tbl} IS ${q(f.comment)}`);
-    }
-  }
-  // One script each way: on a loaded server every round trip costs a scheduling delay.
-  if (drop.length > 0) await tx.exec(drop.join(';\n'));
-  return { restore, indexes: found.filter((f) => f.kind === 'index').length, foreignKeys: found.filter((f) => f.kind === 'fk').length };
+  return setAside(tx, BULK_TABLES, BULK_ASIDE);
 }
 
 async function restoreAfterBulk(tx: Sql, engine: Database['engine'], aside: SetAside): Promise<void> {
   // Index builds sort in maintenance_work_mem (default 64 MB): more memory, fewer passes. PGlite
-  // runs in a WebAssembly heap of its own, so it keeps its default.
+  // runs in a WebAssembly heap of its own, so it keeps its default. Each statement gets the whole
+  // statement timeout (GONGZHI_STATEMENT_TIMEOUT_MS, 30 s by default: raise it for a bulk load
+  // into a table of millions of cases).
   if (engine === 'pg') await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
-  // One statement at a time: each gets the whole statement timeout (GONGZHI_STATEMENT_TIMEOUT_MS,
-  // 30 s by default: raise it for a bulk load into a table of millions of cases).
-  for (const statement of aside.restore) await tx.exec(statement);
+  await putBack(tx, aside);
 }
 
 export interface CaseImportOptions extends StoreOptions {

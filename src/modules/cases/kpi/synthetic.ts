@@ -17,6 +17,7 @@ import { HIST_BUCKETS, HIST_EDGES_MS } from './buckets.js';
 import { COUNTERS } from './facts.js';
 import { kpiSummary } from './kpi.service.js';
 import { rebuildRollups } from './kpi.repository.js';
+import { asideCandidates, putBack, setAside, type AsideOptions } from '../bulk-load.js';
 
 export interface SyntheticRegionOptions {
   /** 4-digit city prefix of the codes, e.g. '5301'. */
@@ -98,42 +99,11 @@ async function ensureCategory(tx: Sql): Promise<string[]> {
 }
 
 /**
- * What a bulk load drops and restores: the tables' foreign keys (each would fire a trigger and a
- * look-up per row; re-adding one validates the whole table in one join) and their indexes, except
- * those backing a constraint (primary keys and unique constraints stay, with their checks). The
- * definitions are the catalogue's own (pg_get_indexdef, pg_get_constraintdef), so restoring them
- * gives exactly what the migrations made; the load compares before and after.
+ * What the bulk load sets aside (bulk-load.ts): the tables' foreign keys (each would fire a
+ * trigger and a look-up per row; re-adding one validates the whole table in one join) and every
+ * index that backs no constraint (primary keys and unique constraints stay, with their checks).
  */
-interface Dropped {
-  kind: 'fk' | 'index';
-  table: string;
-  name: string;
-  def: string;
-}
-
-async function droppable(tx: Sql, tables: string[]): Promise<Dropped[]> {
-  const r = await tx.query<Dropped>(
-    `SELECT 'fk' AS kind, c.conrelid::regclass::text AS table, quote_ident(c.conname) AS name, pg_get_constraintdef(c.oid) AS def
-       FROM pg_constraint c
-      WHERE c.contype = 'f' AND c.conrelid = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) AS t)
-     UNION ALL
-     SELECT 'index', format('%I.%I', i.schemaname, i.tablename), format('%I.%I', i.schemaname, i.indexname), i.indexdef
-       FROM pg_indexes i
-      WHERE i.schemaname = current_schema() AND i.tablename = ANY ($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)
-      ORDER BY 1, 2, 3`,
-    [tables],
-  );
-  return r.rows;
-}
-
-async function drop(tx: Sql, d: Dropped): Promise<void> {
-  await tx.query(d.kind === 'fk' ? `ALTER TABLE ${d.table} DROP CONSTRAINT ${d.name}` : `DROP INDEX ${d.name}`);
-}
-
-async function restore(tx: Sql, d: Dropped): Promise<void> {
-  await tx.query(d.kind === 'fk' ? `ALTER TABLE ${d.table} ADD CONSTRAINT ${d.name} ${d.def}` : d.def);
-}
+const SYNTHETIC_ASIDE: AsideOptions = { indexes: 'all' };
 
 /**
  * The rollups rebuilt from all facts, row for row what rebuildRollups writes (the test compares
@@ -410,19 +380,13 @@ export async function generateSyntheticCases(db: Database, o: SyntheticOptions):
       db.engine === 'pg' ? ['512MB', '256MB'] : ['128MB', '64MB'],
     );
     const timings: string[] = [];
-    const dropped = await droppable(tx, tables);
-    for (const d of dropped) await drop(tx, d);
-    log(`dropped for the load: ${dropped.filter((d) => d.kind === 'index').length} indexes and ${dropped.filter((d) => d.kind === 'fk').length} foreign keys of ${tables.join(', ')}`);
+    const aside = await setAside(tx, tables, SYNTHETIC_ASIDE);
+    log(`dropped for the load: ${aside.indexes} indexes and ${aside.foreignKeys} foreign keys of ${tables.join(', ')}`);
     await chunks(tx);
     const t = performance.now();
-    // Indexes first: re-adding a foreign key then validates against a table with its indexes.
-    for (const d of [...dropped].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'index' ? -1 : 1))) {
-      const ti = performance.now();
-      await restore(tx, d);
-      timings.push(`${d.name.replace(/^public\./, '')} ${((performance.now() - ti) / 1000).toFixed(1)} s`);
-    }
-    const after = await droppable(tx, tables);
-    if (JSON.stringify(after) !== JSON.stringify(dropped)) throw new Error(`the restored indexes or foreign keys differ from the dropped ones: ${JSON.stringify({ dropped, after })}`);
+    await putBack(tx, aside, (name, ms) => timings.push(`${name.replace(/^public\./, '')} ${(ms / 1000).toFixed(1)} s`));
+    const after = await asideCandidates(tx, tables, SYNTHETIC_ASIDE);
+    if (JSON.stringify(after) !== JSON.stringify(aside.items)) throw new Error(`the restored indexes or foreign keys differ from the dropped ones: ${JSON.stringify({ dropped: aside.items, after })}`);
     log(`restored in ${((performance.now() - t) / 1000).toFixed(0)} s (${timings.join(', ')})`);
     return rollups(tx, rebuildRollupsBulk);
   });
