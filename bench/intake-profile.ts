@@ -17,7 +17,6 @@
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/platform/config.js';
 import { startRelay, type OutboxHandler } from '../src/platform/outbox.js';
@@ -85,15 +84,19 @@ async function main() {
   const cats = (await db.query<{ code: string }>(`SELECT code FROM case_category WHERE level = 2 AND active AND code NOT LIKE 'import.%' ORDER BY code`)).rows.map((r) => r.code);
   const keys = await createBenchApiKeys(db, 64);
   timeQueries(pg.Client.prototype as never);
-  timeQueries(PGlite.prototype as never);
-  // PGlite's transaction hands its callback an object of its own: time that one's queries too.
-  const liteTx = PGlite.prototype.transaction;
-  PGlite.prototype.transaction = function (this: PGlite, fn: (tx: never) => Promise<unknown>) {
-    return liteTx.call(this, (tx) => {
-      timeQueries(tx as never);
-      return fn(tx as never);
-    });
-  } as typeof liteTx;
+  if (d.engine !== 'postgres') {
+    // PGlite's statements run through db.ts's handles (platform/pglite-query.ts), not through a
+    // client class of its own: time them there, on the database and on every transaction handle.
+    timeQueries(db as never);
+    for (const m of ['tx', 'session'] as const) {
+      const orig = db[m].bind(db);
+      (db as unknown as Record<string, unknown>)[m] = (fn: (s: never) => Promise<unknown>) =>
+        orig((s) => {
+          timeQueries(s as never);
+          return fn(s as never);
+        });
+    }
+  }
   const app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }, { secret: 'profile-secret-0123456789abcdef0123456789' }), logger: false });
   await app.ready();
   const stops: Array<() => Promise<void>> = [];
@@ -161,6 +164,13 @@ async function main() {
   console.log(`statements per intake ${(rows.reduce((s, [, v]) => s + v.n, 0) / N).toFixed(1)}, statement time per intake ${(total / N).toFixed(1)} ms (summed over concurrent statements)`);
   console.log('per intake  mean ms  total %  rows/call  statement');
   for (const [k, v] of rows.slice(0, 30)) console.log(`${(v.n / N).toFixed(2).padStart(10)}  ${(v.ms / v.n).toFixed(2).padStart(7)}  ${((100 * v.ms) / total).toFixed(1).padStart(6)}%  ${(v.rows / v.n).toFixed(1).padStart(9)}  ${k}`);
+  if (d.engine === 'pglite') {
+    // PGlite is one session: its named statements, and whether the engine keeps a generic plan.
+    const ps = await db.query<{ statement: string; generic_plans: number; custom_plans: number }>(
+      `SELECT left(statement, 60) AS statement, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY generic_plans + custom_plans DESC`,
+    );
+    for (const p of ps.rows) console.log(`prepared: generic ${p.generic_plans}, custom ${p.custom_plans}  ${p.statement.replace(/\s+/g, ' ')}`);
+  }
   if (arg('explain', '') && slowest) {
     // The intake statement once more, under EXPLAIN ANALYZE, rolled back.
     const st = slowest as { text: string; params: unknown[] };
@@ -168,7 +178,9 @@ async function main() {
       const e = await t.query<Record<string, string>>(`EXPLAIN (ANALYZE, SUMMARY) ${st.text}`, st.params);
       console.log(e.rows.map((x) => Object.values(x)[0]).join('\n'));
       throw new Error('rolled back');
-    }).catch(() => undefined);
+    }).catch((e: Error) => {
+      if (e.message !== 'rolled back') console.error(`EXPLAIN failed: ${e.message}`);
+    });
   }
   for (const stop of stops) await stop();
   await app.close();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { AppError } from './errors.js';
 import { acquireDataDirLock, type DataDirLock } from './datadir-lock.js';
+import { pgliteStatements } from './pglite-query.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -69,7 +70,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 /**
  * Statements whose text begins with this comment are prepared once per connection (named by a
  * hash of their text): PostgreSQL then parses them once and, after a few runs, may keep a generic
- * plan instead of planning each time. For hot statements (intake's); on PGlite it is a comment.
+ * plan instead of planning each time. For hot statements (intake's); the same on PGlite
+ * (pglite-query.ts).
  */
 export const PREPARED = '/*prepared*/';
 const preparedName = (text: string) => `gz_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
@@ -199,24 +201,24 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     query: (t: string, p?: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number; command?: string }>;
     exec: (s: string) => Promise<unknown>;
   };
-  const wrap = (c: Q): Sql => ({
+  // Statements go through pglite-query.ts (one call into the engine each); exec keeps PGlite's.
+  const statements = pgliteStatements(db);
+  const wrap = (c: Q, inTx: boolean): Sql => ({
     async query<R>(text: string, params?: readonly unknown[]) {
-      const r = await c.query(text, params as unknown[] | undefined);
-      // As pg counts: rows returned by a SELECT, rows affected by INSERT/UPDATE/DELETE (PGlite
-      // reports affectedRows 0 for a SELECT).
-      const rowCount = r.command === 'SELECT' || r.affectedRows === undefined ? r.rows.length : r.affectedRows;
-      return { rows: r.rows as R[], rowCount };
+      const run = inTx ? statements.queryInTx : statements.query;
+      const r = await run(text, params, text.startsWith(PREPARED));
+      return { rows: r.rows as R[], rowCount: r.rowCount };
     },
     async exec(script: string) {
       await c.exec(script);
     },
   });
-  const base = wrap(db as unknown as Q);
+  const base = wrap(db as unknown as Q, false);
   return {
     engine: 'pglite',
     ...base,
     async tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      return db.transaction(async (t) => fn(wrap(t as unknown as Q)));
+      return db.transaction(async (t) => fn(wrap(t as unknown as Q, true)));
     },
     async session<T>(fn: (s: Sql) => Promise<T>): Promise<T> {
       // PGlite is one connection already; what a session needs is that no other caller's query
@@ -225,7 +227,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       // fn throws, PGlite's ROLLBACK ends whatever fn left open.)
       return db.transaction(async (t) => {
         await t.exec('COMMIT');
-        const out = await fn(wrap(t as unknown as Q));
+        const out = await fn(wrap(t as unknown as Q, true));
         await t.exec('BEGIN');
         return out;
       });

@@ -3,7 +3,7 @@
  * the db client must never learn which engine it has.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/platform/db.js';
+import { openDatabase, PREPARED } from '../../src/platform/db.js';
 import { listMigrations, migrate } from '../../src/platform/migrate.js';
 import { createTestDatabase, testEngine, type TestDatabase } from '../helpers/db.js';
 import { withDb } from '../helpers/global-setup.js';
@@ -73,6 +73,40 @@ describe('database client: one behaviour on both engines', () => {
     // And the database is usable afterwards, in and out of transactions.
     await t.db.tx((tx) => tx.query('INSERT INTO rc VALUES (43)'));
     expect((await t.db.query('SELECT v FROM rc WHERE v = 43')).rowCount).toBe(1);
+  });
+
+  it('parameters go in as node-postgres sends them and come back the same on both engines', async () => {
+    const at = new Date('2026-03-04T05:06:07.089Z');
+    const r = await t.db.query<Record<string, unknown>>(
+      `SELECT $1::text AS s, $2::int AS i, $3::float8 AS f, $4::boolean AS b, $5::timestamptz AS at, $6::jsonb AS j,
+              $7::text[] AS arr, $8::int[] AS ints, $9::text AS nul, $10::bytea AS bytes, $11::bigint AS big, $12 AS untyped`,
+      ['a\tb\n"c\' 共治 🙂', 42, 1.5, false, at, JSON.stringify({ k: [1, 'x'] }), ['x', 'y z', 'q"uote', null], [1, 2], null, Buffer.from([0, 1, 255]), 12345678901, 'plain'],
+    );
+    const row = r.rows[0]!;
+    expect(row).toMatchObject({ s: 'a\tb\n"c\' 共治 🙂', i: 42, f: 1.5, b: false, j: { k: [1, 'x'] }, arr: ['x', 'y z', 'q"uote', null], ints: [1, 2], nul: null, big: 12345678901, untyped: 'plain' });
+    expect((row.at as Date).toISOString()).toBe(at.toISOString());
+    expect([...(row.bytes as Uint8Array)]).toEqual([0, 1, 255]);
+    // A JS object or array bound to json goes in as JSON text; a Date to text as an ISO instant.
+    const obj = await t.db.query<{ j: unknown }>('SELECT $1::jsonb AS j', [{ a: 1 }]);
+    expect(obj.rows[0]!.j).toEqual({ a: 1 });
+  });
+
+  it('a failing statement throws with its SQLSTATE, also a prepared one, and the next one runs', async () => {
+    await expect(t.db.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+    await expect(t.db.query(`${PREPARED}SELECT * FROM no_such_table_here`)).rejects.toMatchObject({ code: '42P01' });
+    await t.db.exec('CREATE TABLE no_such_table_here (v int)');
+    // The statement that failed to parse was not remembered as prepared: it is parsed again now.
+    expect((await t.db.query(`${PREPARED}SELECT * FROM no_such_table_here`)).rowCount).toBe(0);
+    await expect(t.db.tx((tx) => tx.query('INSERT INTO rc VALUES ($1)', ['not a number']))).rejects.toMatchObject({ code: '22P02' });
+    expect((await t.db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('a prepared statement runs many times with new parameters, in and out of transactions', async () => {
+    const text = `${PREPARED}SELECT $1::int * 2 AS twice`;
+    for (let i = 0; i < 8; i++) expect((await t.db.query<{ twice: number }>(text, [i])).rows[0]!.twice).toBe(i * 2);
+    await t.db.tx(async (tx) => {
+      expect((await tx.query<{ twice: number }>(text, [21])).rows[0]!.twice).toBe(42);
+    });
   });
 
   it('migrate holds no advisory lock once it returns', async () => {
