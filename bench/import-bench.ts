@@ -3,14 +3,13 @@
  * parse, normalisation, locate, batched writes of cases + timeline + audit; `--bulk` for an initial load) on a CSV generated from
  * the US 311 sample's shape (../shared/data/us311-sample.csv, repeated with new ids, its points
  * moved into the demo city so locating and the region columns do real work). Ceiling: COPY of the
- * same bytes into a bare table of text columns on the same engine.
+ * same rows into a bare table of text columns on the same engine, through Database.copyFrom, the
+ * COPY the import stages its batches with.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import pg from 'pg';
 import type { Database } from '../src/platform/db.js';
 import { importCasesFromCsv } from '../src/modules/cases/index.js';
 import { CITY_CODE, CITY_EXTENT } from '../src/modules/regions/index.js';
@@ -40,31 +39,6 @@ export function generateCsv(n: number): { csv: string; columns: string[] } {
   return { csv: stringify(out), columns: header };
 }
 
-/** COPY … FROM STDIN through node-postgres without pg-copy-streams: a minimal Submittable. */
-function copyIn(client: pg.Client, sql: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let err: Error | undefined;
-    const q = {
-      submit(connection: { query(text: string): void }) {
-        connection.query(sql);
-      },
-      handleCopyInResponse(connection: { sendCopyFromChunk(b: Buffer): void; endCopyFrom(): void }) {
-        for (let i = 0; i < data.length; i += 1 << 20) connection.sendCopyFromChunk(data.subarray(i, i + (1 << 20)));
-        connection.endCopyFrom();
-      },
-      handleCommandComplete() {},
-      handleError(e: Error) {
-        err = e;
-      },
-      handleReadyForQuery() {
-        if (err) reject(err);
-        else resolve();
-      },
-    };
-    void client.query(q as never);
-  });
-}
-
 export interface ImportBenchResult {
   rows: number;
   perSecond: number;
@@ -81,37 +55,20 @@ export interface ImportBenchResult {
 export async function benchImport(db: Database, engine: 'pglite' | 'postgres', databaseUrl: string | undefined, n: number): Promise<ImportBenchResult> {
   const { csv, columns } = generateCsv(n);
   const bytes = Buffer.from(csv, 'utf8');
-  const table = `CREATE TABLE bench_copy (${columns.map((c) => `"${c}" text`).join(', ')})`;
-
-  // The ceiling first, on the same engine: COPY of the same bytes into a bare table.
+  // The ceiling first, on the same engine and through the same COPY as the import's staging
+  // (Database.copyFrom): the file's rows, already split, into a bare table of text columns. Timed:
+  // their encoding into COPY's text format and the COPY.
+  const rows = (parse(bytes, { skip_empty_lines: true }) as string[][]).slice(1);
+  const names = columns.map((_, i) => `c${i}`);
+  await db.exec(`DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (${names.map((c) => `${c} text`).join(', ')})`);
   let copyMs: number;
-  if (engine === 'postgres') {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    try {
-      await client.query(`DROP TABLE IF EXISTS bench_copy; ${table}`);
-      const t0 = performance.now();
-      await copyIn(client, `COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)`, bytes);
-      copyMs = performance.now() - t0;
-      await client.query('DROP TABLE bench_copy');
-    } finally {
-      await client.end();
-    }
-  } else {
-    // The Database wrapper does not expose PGlite's COPY from a blob: a second, bare PGlite
-    // instance on its own data folder (same engine and build, no extensions needed).
-    const { PGlite } = await import('@electric-sql/pglite');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongzhi-bench-copy-'));
-    const lite = await PGlite.create({ dataDir: dir });
-    try {
-      await lite.exec(table);
-      const t0 = performance.now();
-      await lite.query(`COPY bench_copy FROM '/dev/blob' WITH (FORMAT csv, HEADER true)`, [], { blob: new Blob([bytes]) });
-      copyMs = performance.now() - t0;
-    } finally {
-      await lite.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  try {
+    const t0 = performance.now();
+    const copied = await db.copyFrom(undefined, 'bench_copy', names, rows);
+    copyMs = performance.now() - t0;
+    if (copied !== n) throw new Error(`bench: COPY wrote ${copied} rows of ${n}`);
+  } finally {
+    await db.exec('DROP TABLE IF EXISTS bench_copy');
   }
 
   // `--bulk` is for an initial load: it rebuilds the case tables' GIN/GiST indexes over the whole

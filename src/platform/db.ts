@@ -9,7 +9,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { AppError } from './errors.js';
 import { acquireDataDirLock, type DataDirLock } from './datadir-lock.js';
-import { pgliteStatements } from './pglite-query.js';
+import { copyFromPg, type CopyRows } from './copy.js';
+
+export type { CopyRows, CopyValue } from './copy.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -39,6 +41,14 @@ export interface Database extends Sql {
    * it holds a pool connection; do not call db.tx or db.session from inside fn.
    */
   session<T>(fn: (s: Sql) => Promise<T>): Promise<T>;
+  /**
+   * COPY rows into table's columns (PostgreSQL's text format; copy.ts encodes the values) and
+   * return how many were copied. `via`: the transaction (or session) handle to copy in, the
+   * database itself or undefined for a COPY of its own (atomic on its own). Only handles this
+   * database gave out work: a wrapper of one is refused. For bulk writes: a few round trips and no
+   * SQL to parse per row, unlike a multi-row INSERT.
+   */
+  copyFrom(via: Sql | undefined, table: string, columns: readonly string[], rows: CopyRows): Promise<number>;
   close(): Promise<void>;
   /** PGlite only: the data directory as a tarball (for backup). */
   dumpDataDir?(): Promise<Blob>;
@@ -126,6 +136,13 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
     };
   };
   const base = wrap(pool);
+  // The client behind each transaction and session handle, for copyFrom (COPY needs the client).
+  const clientOf = new WeakMap<Sql, pg.PoolClient>();
+  const handle = (client: pg.PoolClient): Sql => {
+    const s = wrap(client);
+    clientOf.set(s, client);
+    return s;
+  };
   return {
     engine: 'pg',
     ...base,
@@ -134,7 +151,7 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
       let broken: unknown;
       try {
         await client.query('BEGIN');
-        const out = await fn(wrap(client));
+        const out = await fn(handle(client));
         await client.query('COMMIT');
         return out;
       } catch (e) {
@@ -153,13 +170,28 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
       const { client, release } = await checkout();
       let broken: Error | undefined;
       try {
-        return await fn(wrap(client));
+        return await fn(handle(client));
       } catch (e) {
         // A session left inside a transaction or holding locks must not go back to the pool.
         broken = e instanceof Error ? e : new Error(String(e));
         throw e;
       } finally {
         release(broken);
+      }
+    },
+    async copyFrom(via, table, columns, rows) {
+      if (via !== undefined && via !== this && !clientOf.has(via)) throw new Error('copyFrom: not a handle of this database');
+      const client = via === undefined ? undefined : clientOf.get(via);
+      if (client) return copyFromPg(client, table, columns, rows);
+      const own = await checkout();
+      let broken: Error | undefined;
+      try {
+        return await copyFromPg(own.client, table, columns, rows);
+      } catch (e) {
+        broken = e instanceof Error ? e : new Error(String(e));
+        throw e;
+      } finally {
+        own.release(broken);
       }
     },
     async close() {
@@ -169,10 +201,6 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { postgis } = await import('@electric-sql/pglite-postgis');
-  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  const { trimmedPostgis, pgliteStartParams } = await import('./pglite-postgis.js');
   let lock: DataDirLock | undefined;
   let dataDir: string | undefined;
   if (opts.dataDir) {
@@ -180,70 +208,14 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     if (opts.lock !== false) lock = acquireDataDirLock(opts.dataDir);
     dataDir = path.join(opts.dataDir, 'pg');
   }
-  let db: InstanceType<typeof PGlite>;
+  // The engine runs in a thread of its own (pglite-client.ts, pglite-engine.ts).
+  const { openPgliteWorker } = await import('./pglite-client.js');
   try {
-    db = await PGlite.create({
-      ...(dataDir ? { dataDir } : {}),
-      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
-      // Resident memory (docs/performance.md, "Server memory"): PostGIS without the raster and
-      // topology side modules PGlite would otherwise compile and instantiate at start, and a
-      // smaller buffer pool, which Emscripten zero-fills (so it is resident) at start.
-      extensions: { postgis: trimmedPostgis(postgis), pg_trgm },
-      startParams: pgliteStartParams(PGlite.defaultStartParams),
-    });
+    return await openPgliteWorker({ dataDir, loadDataDir: opts.loadDataDir, onClose: () => lock?.release() });
   } catch (e) {
     lock?.release();
     throw e;
   }
-  // PGlite is one connection: its own mutex runs a transaction's statements without interleaving
-  // other callers' queries (tested in db.test.ts).
-  type Q = {
-    query: (t: string, p?: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number; command?: string }>;
-    exec: (s: string) => Promise<unknown>;
-  };
-  // Statements go through pglite-query.ts (one call into the engine each); exec keeps PGlite's.
-  const statements = pgliteStatements(db);
-  const wrap = (c: Q, inTx: boolean): Sql => ({
-    async query<R>(text: string, params?: readonly unknown[]) {
-      const run = inTx ? statements.queryInTx : statements.query;
-      const r = await run(text, params, text.startsWith(PREPARED));
-      return { rows: r.rows as R[], rowCount: r.rowCount };
-    },
-    async exec(script: string) {
-      await c.exec(script);
-    },
-  });
-  const base = wrap(db as unknown as Q, false);
-  return {
-    engine: 'pglite',
-    ...base,
-    async tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      return db.transaction(async (t) => fn(wrap(t as unknown as Q, true)));
-    },
-    async session<T>(fn: (s: Sql) => Promise<T>): Promise<T> {
-      // PGlite is one connection already; what a session needs is that no other caller's query
-      // runs between fn's statements. Its transaction mutex gives that: end the transaction it
-      // opens at once, let fn run as a plain session, and open an empty one for its COMMIT. (If
-      // fn throws, PGlite's ROLLBACK ends whatever fn left open.)
-      return db.transaction(async (t) => {
-        await t.exec('COMMIT');
-        const out = await fn(wrap(t as unknown as Q, true));
-        await t.exec('BEGIN');
-        return out;
-      });
-    },
-    async close() {
-      try {
-        await db.close();
-      } finally {
-        lock?.release();
-      }
-    },
-    async dumpDataDir() {
-      const out = await db.dumpDataDir('gzip');
-      return out as Blob;
-    },
-  };
 }
 
 /** Map a low-level failure to the catalogue: an unreachable database is a 503, not a 500. */

@@ -72,7 +72,9 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe(`gongzhi backup / restore (${engine})`, () => {
+// Each test runs several `gongzhi` processes, each opening the embedded engine (seconds apiece on a
+// loaded machine): more than the default minute.
+describe(`gongzhi backup / restore (${engine})`, { timeout: 180_000 }, () => {
   const file = () => path.join(tmp, 'round-trip.backup');
 
   it('round trip: restore gives back every table as it was at backup', async () => {

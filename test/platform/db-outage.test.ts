@@ -42,6 +42,10 @@ function switchable(db: Database): { db: Database; set(m: Mode): void } {
       await gate();
       return db.session(fn);
     },
+    async copyFrom(via, table, columns, rows) {
+      await gate();
+      return db.copyFrom(via === wrapped ? undefined : via, table, columns, rows);
+    },
     close: () => db.close(),
   };
   return { db: wrapped, set: (m) => (mode = m) };

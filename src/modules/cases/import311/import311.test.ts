@@ -224,6 +224,28 @@ describe('normaliseRow and parseHistoricalCsv', () => {
     await expect(importHistoricalCsv('request_id,created_at\n', { insert, defaultTimeZone: 'Nowhere/X' })).rejects.toMatchObject({ code: 'import_invalid' });
   });
 
+  it('reads a file given whole (string or Buffer) in pieces, whatever characters fall across a piece boundary', async () => {
+    // Rows of three- and four-byte characters, quoted fields with line breaks and quotes, a BOM:
+    // over 64 KB, so the pieces are cut inside characters and inside quoted fields.
+    const lines = ['\uFEFFrequest_id,tz,created_at,description'];
+    for (let i = 0; i < 3000; i++) lines.push(`R${i},Asia/Shanghai,2026-03-0${1 + (i % 9)}T08:00:00,"昆明市${'五华区'.repeat(i % 7)}, 第${i}行\n🚲 ""引号"""`);
+    const text = lines.join('\n') + '\n';
+    expect(Buffer.byteLength(text)).toBeGreaterThan(3 * 65536);
+    const read = async (input: string | Buffer | AsyncIterable<Buffer>) => {
+      const out: HistoricalCase[] = [];
+      const r = await importHistoricalCsv(input, { mapping: { description: 'description' }, batchSize: 700, insert: async (b) => void out.push(...b) });
+      expect(r).toMatchObject({ rows: 3000, imported: 3000, rejected: 0 });
+      return out.map((x) => [x.sourceId, x.description, x.line]);
+    };
+    async function* whole() {
+      yield Buffer.from(text);
+    }
+    const expected = await read(whole());
+    expect(expected[2999]).toEqual(['R2999', `昆明市${'五华区'.repeat(2999 % 7)}, 第2999行\n🚲 "引号"`, 6001]);
+    expect(await read(text)).toEqual(expected);
+    expect(await read(Buffer.from(text))).toEqual(expected);
+  });
+
   it('parses --map specs and rejects unknown fields', () => {
     expect(parseMappingSpec('created_at=opened, closed_at=closed,hours_to_close=')).toMatchObject({ created_at: 'opened', closed_at: 'closed', hours_to_close: null, status: 'status' });
     expect(() => parseMappingSpec('opened_at=x')).toThrow(/unknown field/);

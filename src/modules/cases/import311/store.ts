@@ -1,7 +1,9 @@
 /**
  * Where historical records land: batches of HistoricalCase written into case_file and its timeline
- * (case_event), one transaction per batch, with multi-row INSERT … SELECT FROM unnest(…) so that a
- * batch of a thousand records costs a handful of statements, not thousands.
+ * (case_event), one transaction per batch: each batch is copied (Database.copyFrom, COPY's text
+ * format) into a temporary staging table and written from there by set-based INSERT … SELECT and
+ * UPDATE … FROM, so that a batch of thousands of records costs a handful of statements, and its
+ * values travel as data rather than as SQL text the server parses.
  *
  * Rules (the parsing rules are docs/kpi-definitions.md § "Historical import"; these are how the
  * records are stored):
@@ -20,6 +22,7 @@
 import { actorLabel, type Actor } from '../../../platform/actor.js';
 import type { Ctx } from '../../../platform/context.js';
 import type { Database, Sql } from '../../../platform/db.js';
+import { copyLine } from '../../../platform/copy.js';
 import { AppError } from '../../../platform/errors.js';
 import { recordAudit } from '../../audit/index.js';
 import { getLocateIndex, getRegionByCode, type LocateIndex, type LocateResult } from '../../regions/index.js';
@@ -32,7 +35,8 @@ export const DEFAULT_IMPORT_CATEGORY = 'import.other';
 
 /**
  * Records per transaction. Larger batches mean fewer statements and commits (5,000 measured
- * faster than 1,000 on both engines); each batch's arrays stay a few MB.
+ * faster than 1,000 on both engines); each batch's COPY data stays a few MB (PGlite takes it as
+ * one Blob).
  */
 export const DEFAULT_BATCH_SIZE = 5000;
 
@@ -150,8 +154,10 @@ interface Row {
   category: CategoryInfo;
   loc: LocateResult | null;
   endAt: Date | null;
-  /** INPUT_COLS values, encoded as array elements (inputParams). */
-  values: string[];
+  /** Position in the batch (after duplicates are dropped): the staging table's `ord`. */
+  ord: number;
+  /** The record as a line of the staging table's COPY (STAGE_COLS). */
+  line: string;
 }
 
 /** Open a store for one import run: resolves the city and the categories up front (fails fast). */
@@ -201,10 +207,14 @@ export async function createHistoricalStore(db: Database, ctx: Ctx, opts: StoreO
       const endAt = ENDED.has(r.state) ? (r.endedAt ?? r.reportedAt) : null;
       const key = `${dataset}\u0000${r.sourceId}`;
       if (byKey.has(key)) stats.duplicatesInBatch++;
-      byKey.set(key, { r, dataset, category: categoryOf(r), loc, endAt, values: [] });
+      byKey.set(key, { r, dataset, category: categoryOf(r), loc, endAt, ord: 0, line: '' });
     }
     const rows = [...byKey.values()];
-    for (const x of rows) x.values = caseValues(x).map(element);
+    for (let i = 0; i < rows.length; i++) {
+      const x = rows[i]!;
+      x.ord = i + 1;
+      x.line = copyLine([x.ord, x.dataset, x.r.sourceId, x.endAt !== null && x.r.endedAt === null, ...caseValues(x)]);
+    }
     return rows;
   };
 
@@ -221,6 +231,7 @@ export async function createHistoricalStore(db: Database, ctx: Ctx, opts: StoreO
     // without looking them up first (an index probe per row, the whole cost of an initial load's
     // look-up); the few the insert finds taken (the same id again later in the file, or a
     // concurrent import) are looked up and updated after it, so the later record still wins.
+    await stageRows(db, tx, rows);
     await learnNewDatasets(tx, rows);
     const keyOf = (x: Row) => `${x.dataset}\u0000${x.r.sourceId}`;
     const existing = await findExisting(tx, city.code, rows.filter((x) => !newDatasets.get(x.dataset)));
@@ -230,7 +241,7 @@ export async function createHistoricalStore(db: Database, ctx: Ctx, opts: StoreO
     // Every KPI mark of this batch is written set-wise (insertCases, insertEvents), not by the
     // per-event trigger; the setting lasts until the transaction ends (the bulk load sets it once).
     if (!inBulk) await tx.query(`SELECT set_config('gongzhi.kpi_bulk', 'on', true)`);
-    const inserted = await insertCases(tx, city, prefix, ctx.now, fresh, ctx.actor, ctx.requestId);
+    const inserted = await insertCases(tx, city, prefix, ctx.now, fresh.length === rows.length ? 'all' : fresh, ctx.actor, ctx.requestId);
     const taken = fresh.filter((x) => !inserted.has(keyOf(x)));
     if (taken.length > 0) {
       const found = await findExisting(tx, city.code, taken);
@@ -289,15 +300,17 @@ export async function createHistoricalStore(db: Database, ctx: Ctx, opts: StoreO
   };
 }
 
+/** The records (staged) already in case_file, locked for the update. */
 async function findExisting(tx: Sql, cityCode: string, rows: Row[]): Promise<Map<string, { id: number; state: string }>> {
   const out = new Map<string, { id: number; state: string }>();
   if (rows.length === 0) return out;
   const { rows: found } = await tx.query<{ id: number; source_dataset: string; external_id: string; state: string }>(
     `SELECT c.id, c.source_dataset, c.external_id, c.state
-       FROM case_file c JOIN unnest($2::text::text[], $3::text::text[]) AS k(ds, ext) ON c.source_dataset = k.ds AND c.external_id = k.ext
-      WHERE c.city_code = $1
+       FROM ${STAGE} k JOIN case_file c ON c.city_code = $1 AND c.source_dataset = k.dataset AND c.external_id = k.external_id
+      WHERE k.ord = ANY ($2::text::int[])
+      ORDER BY c.id
       FOR UPDATE OF c`,
-    [cityCode, pgArray(rows.map((x) => x.dataset)), pgArray(rows.map((x) => x.r.sourceId))],
+    [cityCode, pgArray(rows.map((x) => x.ord))],
   );
   for (const f of found) out.set(`${f.source_dataset}\u0000${f.external_id}`, { id: Number(f.id), state: f.state });
   return out;
@@ -346,8 +359,14 @@ function caseValues(x: Row): Value[] {
   ];
 }
 
-// The per-row input as a relation: one array per column, one element per record, $3…$26, then
-// the caller's extra columns from $27 on.
+/**
+ * Each batch is copied (Database.copyFrom) into this temporary table, dropped at commit, and
+ * written from it with set-based statements: the rows travel as COPY data rather than as array
+ * literals the server would parse for every statement (docs/performance.md, "Historical import").
+ * `ord` is the record's place in the batch; `end_unknown`: it ended without a time in the source.
+ */
+const STAGE = 'gz_import_stage';
+
 const INPUT_COLS: Array<[string, string]> = [
   ['state', 'text'], ['channel', 'text'], ['category_code', 'text'], ['response_level', 'int'], ['description', 'text'], ['attributes', 'text'],
   ['private', 'boolean'], ['lng', 'float8'], ['lat', 'float8'], ['address', 'text'], ['out_of_region', 'boolean'], ['region_id', 'bigint'],
@@ -356,19 +375,24 @@ const INPUT_COLS: Array<[string, string]> = [
   ['cancelled_at', 'timestamptz'], ['referred_at', 'timestamptz'], ['data_quality', 'text'],
 ];
 
-function input(extra: Array<[string, string]>): string {
-  const cols = [...INPUT_COLS, ...extra];
-  return `unnest(${cols.map(([, type], i) => `$${i + 3}::text::${type}[]`).join(', ')}) WITH ORDINALITY AS t(${cols.map(([name]) => name).join(', ')}, ord)`;
-}
+const STAGE_COLS: Array<[string, string]> = [['ord', 'int'], ['dataset', 'text'], ['external_id', 'text'], ['end_unknown', 'boolean'], ...INPUT_COLS];
 
-/** The INPUT_COLS arrays of a set of records, built in one pass (no per-column copies). */
-function inputParams(rows: Row[]): string[] {
-  const cols: string[][] = INPUT_COLS.map(() => new Array<string>(rows.length));
-  for (let i = 0; i < rows.length; i++) {
-    const v = rows[i]!.values;
-    for (let k = 0; k < cols.length; k++) cols[k]![i] = v[k]!;
+const STAGE_DDL = `CREATE TEMP TABLE ${STAGE} (${STAGE_COLS.map(([n, t]) => `${n} ${t}`).join(', ')}) ON COMMIT DROP`;
+
+/** Transactions whose staging table exists (a bulk load's one transaction stages every batch). */
+const staged = new WeakSet<Sql>();
+
+/** The batch into the staging table (created by the transaction's first batch, emptied by the next). */
+async function stageRows(db: Database, tx: Sql, rows: Row[]): Promise<void> {
+  if (staged.has(tx)) {
+    await tx.exec(`TRUNCATE ${STAGE}`);
+  } else {
+    await tx.exec(STAGE_DDL);
+    staged.add(tx);
   }
-  return cols.map((c) => `{${c.join(',')}}`);
+  let text = '';
+  for (const x of rows) text += x.line;
+  await db.copyFrom(tx, STAGE, STAGE_COLS.map(([n]) => n), Buffer.from(text, 'utf8'));
 }
 
 /**
@@ -397,7 +421,7 @@ function element(v: string | number | boolean | null | undefined): string {
  * a fixed +8 h) and a running number (at least six digits) from the sequence intake uses, drawn in
  * file order (u.public_no in insertCases).
  */
-const PUBLIC_ID = `$36::text || '-' || to_char((u.reported_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYYMMDD') || '-'
+const PUBLIC_ID = `$9::text || '-' || to_char((u.reported_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYYMMDD') || '-'
   || lpad(u.public_no::text, greatest(6, length(u.public_no::text)), '0')`;
 
 const GEOM = (t = 't') => `CASE WHEN ${t}.lng IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(${t}.lng, ${t}.lat), 4326) END`;
@@ -409,16 +433,15 @@ const DQ = (t = 't') => `COALESCE(string_to_array(NULLIF(${t}.data_quality, ''),
  * statement: the events come from the inserted rows themselves, so no per-event array is built in
  * JavaScript and parsed again by the server. Returns (dataset, source id) → case id.
  */
-async function insertCases(tx: Sql, city: CityRef, prefix: string, now: Date, rows: Row[], actor: Actor, requestId: string): Promise<Map<string, number>> {
+async function insertCases(tx: Sql, city: CityRef, prefix: string, now: Date, rows: Row[] | 'all', actor: Actor, requestId: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  if (rows.length === 0) return out;
+  if (rows !== 'all' && rows.length === 0) return out;
   const who = actorLabel(actor);
-  const params: unknown[] = [
-    city.code, now.toISOString(), ...inputParams(rows), pgArray(rows.map((x) => x.dataset)), pgArray(rows.map((x) => x.r.sourceId)),
-    pgArray(rows.map((x) => x.endAt !== null && x.r.endedAt === null)), city.id, city.path, who.type, who.id, who.name, requestId, prefix,
-  ];
+  // All the staged records (an initial load), or those of them that are new.
+  const params: unknown[] = [city.code, now.toISOString(), city.id, city.path, who.type, who.id, who.name, requestId, prefix];
+  if (rows !== 'all') params.push(pgArray(rows.map((x) => x.ord)));
   const { rows: ids } = await tx.query<{ id: number; source_dataset: string; external_id: string }>(
-    `WITH t AS (SELECT * FROM ${input([['dataset', 'text'], ['external_id', 'text'], ['end_unknown', 'boolean']])}),
+    `WITH t AS (SELECT * FROM ${STAGE}${rows === 'all' ? '' : ' WHERE ord = ANY ($10::text::int[])'}),
      u AS MATERIALIZED (SELECT t.*, nextval('case_public_no_seq') AS public_no FROM t ORDER BY t.ord),
      ins AS (
        INSERT INTO case_file (city_code, public_id, state, channel, category_code, response_level, description, attributes, private, geom,
@@ -427,8 +450,8 @@ async function insertCases(tx: Sql, city: CityRef, prefix: string, now: Date, ro
          source_dataset, external_id, data_quality, created_at, updated_at)
        SELECT $1, ${PUBLIC_ID}, u.state, u.channel, u.category_code, u.response_level, u.description, u.attributes::jsonb, u.private, ${GEOM('u')},
          u.lng, u.lat, CASE WHEN u.lng IS NULL THEN NULL ELSE 'wgs84' END, u.address, u.out_of_region,
-         COALESCE(u.region_id, $30::bigint), COALESCE(u.region_path, $31::text), $30::bigint, u.district_id, u.street_id, u.community_id, u.grid_id,
-         false, $30::bigint, $31::text, u.deadline_mode, u.reported_at, u.reported_at, u.handled_at, u.closed_at, u.cancelled_at, u.referred_at,
+         COALESCE(u.region_id, $3::bigint), COALESCE(u.region_path, $4::text), $3::bigint, u.district_id, u.street_id, u.community_id, u.grid_id,
+         false, $3::bigint, $4::text, u.deadline_mode, u.reported_at, u.reported_at, u.handled_at, u.closed_at, u.cancelled_at, u.referred_at,
          u.dataset, u.external_id, ${DQ('u')}, $2::timestamptz, $2::timestamptz
          FROM u
         ORDER BY u.ord
@@ -438,7 +461,7 @@ async function insertCases(tx: Sql, city: CityRef, prefix: string, now: Date, ro
      ),
      ev AS (
        INSERT INTO case_event (city_code, case_id, at, type, from_state, to_state, actor_type, actor_id, actor_name, data, public, public_text, request_id)
-       SELECT $1, e.id, e.at, e.type, e.from_state, e.to_state, $32, $33, $34, e.data, e.public, e.public_text, $35
+       SELECT $1, e.id, e.at, e.type, e.from_state, e.to_state, $5, $6, $7, e.data, e.public, e.public_text, $8
          FROM (
            -- A record that ended was accepted before (a 311 record exists because it was taken in).
            SELECT i.id, 0 AS k, i.reported_at AS at, 'reported' AS type, NULL::text AS from_state,
@@ -472,7 +495,7 @@ async function insertCases(tx: Sql, city: CityRef, prefix: string, now: Date, ro
 /** Updates records imported before; returns the ids of those that actually changed. */
 async function updateCases(tx: Sql, cityCode: string, now: Date, rows: Array<Row & { id: number }>): Promise<Set<number>> {
   if (rows.length === 0) return new Set();
-  const params: unknown[] = [cityCode, now.toISOString(), ...inputParams(rows), pgArray(rows.map((x) => x.id))];
+  const params: unknown[] = [cityCode, now.toISOString(), pgArray(rows.map((x) => x.ord)), pgArray(rows.map((x) => x.id))];
   const { rows: changed } = await tx.query<{ id: number }>(
     `UPDATE case_file c SET state = t.state, channel = t.channel, category_code = t.category_code, response_level = t.response_level,
             description = t.description, attributes = t.attributes::jsonb, private = t.private, geom = ${GEOM()}, input_lng = t.lng, input_lat = t.lat,
@@ -481,8 +504,8 @@ async function updateCases(tx: Sql, cityCode: string, now: Date, rows: Array<Row
             street_id = t.street_id, community_id = t.community_id, grid_id = t.grid_id, deadline_mode = t.deadline_mode,
             reported_at = t.reported_at, accepted_at = t.reported_at, handled_at = t.handled_at, closed_at = t.closed_at,
             cancelled_at = t.cancelled_at, referred_at = t.referred_at, data_quality = ${DQ()}, version = c.version + 1, updated_at = $2::timestamptz
-       FROM ${input([['id', 'bigint']])}
-      WHERE c.city_code = $1 AND c.id = t.id
+       FROM ${STAGE} t JOIN unnest($3::text::int[], $4::text::bigint[]) AS k(ord, id) ON k.ord = t.ord
+      WHERE c.city_code = $1 AND c.id = k.id
         AND (c.state, c.channel, c.category_code, c.description, c.attributes, c.private, ST_X(c.geom), ST_Y(c.geom), c.address, c.out_of_region,
              c.region_id, c.reported_at, c.handled_at, c.closed_at, c.cancelled_at, c.referred_at, c.data_quality)
             IS DISTINCT FROM
