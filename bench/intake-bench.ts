@@ -35,18 +35,7 @@ export interface IntakeResult {
 const KEYS = 64;
 
 export async function benchIntake(d: DemoDb, quick: boolean): Promise<IntakeResult> {
-  const db = await openDemo(d, 4);
-  let points: Array<[number, number]>;
-  let categories: string[];
-  let keys: string[];
-  try {
-    points = await pointsInMicrogrids(db, quick ? 2000 : 8000, 11);
-    const c = await db.query<{ code: string }>(`SELECT code FROM case_category WHERE level = 2 AND active AND code NOT LIKE 'import.%' ORDER BY code`);
-    categories = c.rows.map((r) => r.code);
-    keys = await createBenchApiKeys(db, KEYS);
-  } finally {
-    await db.close();
-  }
+  const { points, categories, keys } = await intakeInputs(d, quick);
   const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongzhi-bench-srv-'));
   const env = d.engine === 'postgres'
     ? { DATABASE_URL: d.databaseUrl, GONGZHI_DATA_DIR: secretDir, GONGZHI_PG_POOL_MAX: '32' }
@@ -62,46 +51,8 @@ export async function benchIntake(d: DemoDb, quick: boolean): Promise<IntakeResu
         throw new Error(`POST /api/cases failed (${String(e)}); server exit code ${child.proc.exitCode}, signal ${child.proc.signalCode}; its stderr: ${child.stderrTail()}`);
       }
     };
-    const bodyOf = (cat: string, p: [number, number], i: number) => ({
-      channel: 'open311',
-      categoryCode: cat,
-      description: `压测上报 ${i}: 路边有问题需要处理`,
-      location: { lng: p[0], lat: p[1] },
-      reporterName: '压测',
-      reporterPhone: '13800001234',
-    });
-    // Keep the categories intake accepts with this body (some need attributes of their own).
-    const ok: string[] = [];
-    for (const [i, cat] of categories.entries()) {
-      const r = await post(bodyOf(cat, points[i % points.length]!, i), keys[i % keys.length]!);
-      if (r.status === 201) ok.push(cat);
-    }
-    if (ok.length === 0) throw new Error('intake accepted no category: check the bench body against IntakeBody');
-    const rand = rng(5);
-    let n = 0;
-    const run = (duration: number) =>
-      autocannon({
-        url: child.url,
-        connections: 32,
-        duration,
-        headers: { 'content-type': 'application/json' },
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/cases',
-            setupRequest: (req: autocannon.Request) => {
-              const i = n++;
-              // A third of the reports repeat a recent point (a few metres off) in the same
-              // category: the duplicate check finds candidates and scores them.
-              const p = points[Math.floor(rand() * points.length)]!;
-              const jitter = rand() < 0.33 ? 0.00005 : 0.002;
-              const pt: [number, number] = [p[0] + (rand() - 0.5) * jitter, p[1] + (rand() - 0.5) * jitter];
-              const cat = ok[Math.floor(rand() * ok.length)]!;
-              return { ...req, headers: { ...req.headers, authorization: `Bearer ${keys[i % keys.length]}` }, body: JSON.stringify(bodyOf(cat, pt, i)) };
-            },
-          },
-        ],
-      });
+    const load = await intakeLoad(child.url, points, keys, categories, post);
+    const run = load.run;
     await run(quick ? 2 : 5);
     const r = await run(quick ? 6 : 20);
     const codes: Record<string, number> = {};
@@ -117,11 +68,76 @@ export async function benchIntake(d: DemoDb, quick: boolean): Promise<IntakeResu
       statusCodes: codes,
       rssMb: child.rssMb(),
       rssAfterStartMb,
-      categories: ok.length,
+      categories: load.categories.length,
       keys: keys.length,
     };
   } finally {
     await child.stop();
     fs.rmSync(secretDir, { recursive: true, force: true });
   }
+}
+
+/** What the intake load needs from the demo city: points in micro-grids, the categories, API keys. */
+export async function intakeInputs(d: DemoDb, quick: boolean): Promise<{ points: Array<[number, number]>; categories: string[]; keys: string[] }> {
+  const db = await openDemo(d, 4);
+  try {
+    const points = await pointsInMicrogrids(db, quick ? 2000 : 8000, 11);
+    const c = await db.query<{ code: string }>(`SELECT code FROM case_category WHERE level = 2 AND active AND code NOT LIKE 'import.%' ORDER BY code`);
+    return { points, categories: c.rows.map((r) => r.code), keys: await createBenchApiKeys(db, KEYS) };
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The intake load the bench puts on a server: the categories intake accepts with the bench's body
+ * (some need attributes of their own), and an autocannon run of 32 clients posting reports at
+ * points inside micro-grids, a third of them a few metres from a recent one in the same category
+ * (so the duplicate check finds candidates and scores them). bench/memory-server.ts uses it too.
+ */
+export async function intakeLoad(
+  url: string,
+  points: Array<[number, number]>,
+  keys: string[],
+  categories: string[],
+  post: (body: unknown, key: string) => Promise<{ status: number }>,
+): Promise<{ categories: string[]; run(seconds: number): Promise<autocannon.Result> }> {
+  const bodyOf = (cat: string, p: [number, number], i: number) => ({
+    channel: 'open311',
+    categoryCode: cat,
+    description: `压测上报 ${i}: 路边有问题需要处理`,
+    location: { lng: p[0], lat: p[1] },
+    reporterName: '压测',
+    reporterPhone: '13800001234',
+  });
+  const ok: string[] = [];
+  for (const [i, cat] of categories.entries()) {
+    const r = await post(bodyOf(cat, points[i % points.length]!, i), keys[i % keys.length]!);
+    if (r.status === 201) ok.push(cat);
+  }
+  if (ok.length === 0) throw new Error('intake accepted no category: check the bench body against IntakeBody');
+  const rand = rng(5);
+  let n = 0;
+  const run = (duration: number) =>
+    autocannon({
+      url,
+      connections: 32,
+      duration,
+      headers: { 'content-type': 'application/json' },
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/cases',
+          setupRequest: (req: autocannon.Request) => {
+            const i = n++;
+            const p = points[Math.floor(rand() * points.length)]!;
+            const jitter = rand() < 0.33 ? 0.00005 : 0.002;
+            const pt: [number, number] = [p[0] + (rand() - 0.5) * jitter, p[1] + (rand() - 0.5) * jitter];
+            const cat = ok[Math.floor(rand() * ok.length)]!;
+            return { ...req, headers: { ...req.headers, authorization: `Bearer ${keys[i % keys.length]}` }, body: JSON.stringify(bodyOf(cat, pt, i)) };
+          },
+        },
+      ],
+    });
+  return { categories: ok, run };
 }
