@@ -63,7 +63,9 @@ export function pgliteStatements(db: PGlite): PgliteStatements {
     let parsing: string | undefined;
     if (prepared && name === undefined) {
       parsing = `gz_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-      parts.push(serialize.parse({ name: parsing, text }));
+      // A first run that parsed but then failed (a bad value, a constraint) left the name behind
+      // without it being remembered here: close it first (closing no statement is no error).
+      parts.push(serialize.close({ type: 'S', name: parsing }), serialize.parse({ name: parsing, text }));
       name = parsing;
     } else if (!prepared) {
       parts.push(serialize.parse({ text }));

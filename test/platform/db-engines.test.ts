@@ -101,6 +101,13 @@ describe('database client: one behaviour on both engines', () => {
     expect((await t.db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 
+  it('a prepared statement whose first run fails (after parsing) runs on the next call', async () => {
+    const text = `${PREPARED}SELECT 10 / $1::int AS q`;
+    await expect(t.db.query(text, [0])).rejects.toMatchObject({ code: '22012' });
+    expect((await t.db.query<{ q: number }>(text, [5])).rows[0]!.q).toBe(2);
+    expect((await t.db.query<{ q: number }>(text, [2])).rows[0]!.q).toBe(5);
+  });
+
   it('a prepared statement runs many times with new parameters, in and out of transactions', async () => {
     const text = `${PREPARED}SELECT $1::int * 2 AS twice`;
     for (let i = 0; i < 8; i++) expect((await t.db.query<{ twice: number }>(text, [i])).rows[0]!.twice).toBe(i * 2);
