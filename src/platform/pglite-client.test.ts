@@ -95,6 +95,11 @@ describe('the embedded engine on its own thread', () => {
     await expect(db.query('INSERT INTO w VALUES (1)')).rejects.toMatchObject({ code: '23505', constraint: 'w_pkey' });
   });
 
+  it('a parameter the engine thread cannot receive is refused, and the next statement runs', async () => {
+    await expect(db.query('SELECT $1::text AS v', [() => 1])).rejects.toThrow();
+    expect((await db.query<{ v: string }>('SELECT $1::text AS v', ['after'])).rows[0]!.v).toBe('after');
+  });
+
   it('a transaction handle kept past its callback is refused', async () => {
     let kept: { query: (t: string) => Promise<unknown> } | undefined;
     await db.tx(async (t) => {

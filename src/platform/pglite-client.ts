@@ -94,9 +94,10 @@ export async function openPgliteWorker(opts: PgliteWorkerOptions): Promise<Datab
     if (stopped) return Promise.reject(stopped);
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
+      // A value the thread cannot receive (a function, a symbol) fails here, before anything is sent.
+      worker.postMessage({ ...r, id } as EngineRequest, transfer);
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...r, id } as EngineRequest, transfer);
     });
   };
 
@@ -214,10 +215,12 @@ export async function openPgliteWorker(opts: PgliteWorkerOptions): Promise<Datab
     async close() {
       if (closed) return;
       try {
-        await lock.run(true, () => {
-          closed = true;
-          return send({ op: 'close' });
-        });
+        // An engine that already stopped has nothing left to close.
+        if (!stopped)
+          await lock.run(true, () => {
+            closed = true;
+            return send({ op: 'close' });
+          });
       } finally {
         closed = true;
         await worker.terminate();
