@@ -26,16 +26,6 @@ function walk(rel: string): void {
       const js = code.code.replace(/(from\s+(['"])[^'"]+\.json\2)(?!\s*with)/g, '$1 with { type: "json" }');
       fs.writeFileSync(path.join(out, r.replace(/\.ts$/, '.js')), js);
       files++;
-    } else if (/\.mjs$/.test(e.name)) {
-      // A worker's entry that registers tsx itself and imports a .ts module: in the compiled copy
-      // it imports the .js and registers nothing.
-      const js = fs
-        .readFileSync(path.join(root, r), 'utf8')
-        .replace(/^import \{ register \} from 'tsx\/esm\/api';\s*$/m, '')
-        .replace(/^register\(\);\s*$/m, '')
-        .replace(/(import\(?\s*['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.js$2');
-      fs.mkdirSync(path.join(out, rel), { recursive: true });
-      fs.writeFileSync(path.join(out, r), js);
     } else {
       fs.mkdirSync(path.join(out, rel), { recursive: true });
       fs.copyFileSync(path.join(root, r), path.join(out, r));

@@ -13,8 +13,8 @@
  * --url / --data-dir reuse a seeded demo city (--keep prints the one it seeds and leaves it).
  * --entry runs another entry point (a compiled copy of src, bench/memory-compile.ts).
  * --no-preload: only VmRSS and smaps (no preload module in the child at all).
- * The heap figures are the main thread's isolate only: a worker thread's heap (the embedded engine
- * in a worker) shows in VmRSS and smaps, not in heapUsed.
+ * The heap figures are the main thread's isolate only: a worker thread's heap shows in VmRSS and
+ * smaps, not in heapUsed.
  * --alloc-prof: V8's sampling heap profiler over the load, counting objects already collected,
  *   i.e. what the requests allocate, not what they keep (bench/memory-allocs.ts sums it up).
  */

@@ -9,7 +9,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { AppError } from './errors.js';
 import { acquireDataDirLock, type DataDirLock } from './datadir-lock.js';
-import { copyFromPg, type CopyRows } from './copy.js';
+import { copyFromPg, copyFromPglite, type CopyRows, type PgliteCopyTarget } from './copy.js';
+import { pgliteStatements } from './pglite-query.js';
 
 export type { CopyRows, CopyValue } from './copy.js';
 
@@ -201,6 +202,10 @@ async function openPg(url: string, max: number, statementTimeoutMs: number): Pro
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { postgis } = await import('@electric-sql/pglite-postgis');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const { trimmedPostgis, pgliteStartParams } = await import('./pglite-postgis.js');
   let lock: DataDirLock | undefined;
   let dataDir: string | undefined;
   if (opts.dataDir) {
@@ -208,14 +213,80 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     if (opts.lock !== false) lock = acquireDataDirLock(opts.dataDir);
     dataDir = path.join(opts.dataDir, 'pg');
   }
-  // The engine runs in a thread of its own (pglite-client.ts, pglite-engine.ts).
-  const { openPgliteWorker } = await import('./pglite-client.js');
+  let db: InstanceType<typeof PGlite>;
   try {
-    return await openPgliteWorker({ dataDir, loadDataDir: opts.loadDataDir, onClose: () => lock?.release() });
+    db = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+      // Resident memory (docs/performance.md, "Server memory"): PostGIS without the raster and
+      // topology side modules PGlite would otherwise compile and instantiate at start, and a
+      // smaller buffer pool, which Emscripten zero-fills (so it is resident) at start.
+      extensions: { postgis: trimmedPostgis(postgis), pg_trgm },
+      startParams: pgliteStartParams(PGlite.defaultStartParams),
+    });
   } catch (e) {
     lock?.release();
     throw e;
   }
+  // PGlite is one connection: its mutexes run a transaction's statements without interleaving
+  // other callers' (pglite-query.ts keeps them; tested in pglite-query.test.ts).
+  type Q = { exec: (s: string) => Promise<unknown> };
+  // Statements go through pglite-query.ts (one call into the engine each); exec keeps PGlite's.
+  const statements = pgliteStatements(db);
+  const wrap = (c: Q, inTx: boolean): Sql => ({
+    async query<R>(text: string, params?: readonly unknown[]) {
+      const run = inTx ? statements.queryInTx : statements.query;
+      const r = await run(text, params, text.startsWith(PREPARED));
+      return { rows: r.rows as R[], rowCount: r.rowCount };
+    },
+    async exec(script: string) {
+      await c.exec(script);
+    },
+  });
+  const base = wrap(db as unknown as Q, false);
+  // The PGlite transaction behind each handle, for copyFrom (COPY takes its data as a query option).
+  const targetOf = new WeakMap<Sql, PgliteCopyTarget>();
+  const handle = (t: unknown): Sql => {
+    const s = wrap(t as Q, true);
+    targetOf.set(s, t as PgliteCopyTarget);
+    return s;
+  };
+  return {
+    engine: 'pglite',
+    ...base,
+    async tx<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      return db.transaction(async (t) => fn(handle(t)));
+    },
+    async session<T>(fn: (s: Sql) => Promise<T>): Promise<T> {
+      // PGlite is one connection already; what a session needs is that no other caller's query
+      // runs between fn's statements. Its transaction mutex gives that: end the transaction it
+      // opens at once, let fn run as a plain session, and open an empty one for its COMMIT. (If
+      // fn throws, PGlite's ROLLBACK ends whatever fn left open.)
+      return db.transaction(async (t) => {
+        await t.exec('COMMIT');
+        const out = await fn(handle(t));
+        await t.exec('BEGIN');
+        return out;
+      });
+    },
+    async copyFrom(via, table, columns, rows) {
+      if (via !== undefined && via !== base && via !== this && !targetOf.has(via)) throw new Error('copyFrom: not a handle of this database');
+      // Outside a transaction, PGlite's own query waits for an open one, like any statement.
+      const target = (via === undefined ? undefined : targetOf.get(via)) ?? (db as unknown as PgliteCopyTarget);
+      return copyFromPglite(target, table, columns, rows);
+    },
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
+    async dumpDataDir() {
+      const out = await db.dumpDataDir('gzip');
+      return out as Blob;
+    },
+  };
 }
 
 /** Map a low-level failure to the catalogue: an unreachable database is a 503, not a 500. */

@@ -24,4 +24,26 @@ describe('statements on PGlite (pglite-query.ts)', () => {
     const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%WHERE v = $1%'`);
     expect(r.rows[0]!.n).toBe(0);
   });
+
+  it('a query from outside waits for an open transaction instead of running inside it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inTx = new Promise<void>((r) => (entered = r));
+    const tx = db
+      .tx(async (t) => {
+        await t.query('INSERT INTO q VALUES (100)');
+        entered();
+        await gate;
+        throw new Error('roll back');
+      })
+      .catch((e: Error) => e.message);
+    await inTx;
+    const outside = db.query<{ n: number }>('SELECT count(*)::int AS n FROM q WHERE v = 100');
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    expect(await tx).toBe('roll back');
+    // Had it run inside the transaction, it would have seen the row the rollback removed.
+    expect((await outside).rows[0]!.n).toBe(0);
+  });
 });

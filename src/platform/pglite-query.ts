@@ -31,6 +31,8 @@ type Parser = (value: string, typeId: number) => unknown;
 /** What PGlite has at run time but does not declare: checked once when the database opens. */
 interface PgliteInternals {
   parsers: Record<number, Parser>;
+  runExclusive<T>(fn: () => Promise<T>): Promise<T>;
+  _runExclusiveTransaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface PgliteQueryResult {
@@ -40,24 +42,23 @@ export interface PgliteQueryResult {
 }
 
 export interface PgliteStatements {
-  /**
-   * Run one statement. It takes PGlite's query mutex only: whoever calls it keeps other callers'
-   * statements out of a transaction (pglite-client.ts does, for the one thread that calls it).
-   */
+  /** A statement outside any transaction: waits for an open transaction to end, as `query()` does. */
   query(text: string, params: readonly unknown[] | undefined, prepared: boolean): Promise<PgliteQueryResult>;
+  /** A statement inside the transaction (or session) PGlite's `transaction()` holds open. */
+  queryInTx(text: string, params: readonly unknown[] | undefined, prepared: boolean): Promise<PgliteQueryResult>;
 }
 
 const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
 
 export function pgliteStatements(db: PGlite): PgliteStatements {
   const internals = db as unknown as PgliteInternals;
-  if (!internals.parsers) {
+  if (typeof internals._runExclusiveTransaction !== 'function' || typeof internals.runExclusive !== 'function' || !internals.parsers) {
     throw new Error('this PGlite version lacks the query internals gongzhi uses (platform/pglite-query.ts): check the pinned version');
   }
   // Named statements live as long as the engine's one session; a failed Parse names nothing.
   const named = new Map<string, string>();
 
-  const run = async (text: string, params: readonly unknown[] | undefined, prepared: boolean): Promise<PgliteQueryResult> => {
+  const run = async (text: string, params: readonly unknown[] | undefined, prepared: boolean, inTx: boolean): Promise<PgliteQueryResult> => {
     let name = prepared ? named.get(text) : undefined;
     const parts: Buffer[] = [];
     let parsing: string | undefined;
@@ -74,11 +75,14 @@ export function pgliteStatements(db: PGlite): PgliteStatements {
     parts.push(serialize.bind({ statement: name ?? '', values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync());
     const { messages } = await db.execProtocol(new Uint8Array(Buffer.concat(parts)), { syncToFs: false });
     if (parsing) named.set(text, parsing);
+    if (!inTx) await db.syncToFs();
     return toResult(messages as Message[], internals.parsers);
   };
 
-  // PGlite's file systems in Node (a data folder, memory) write through: no syncToFs to call.
-  return { query: (text, params, prepared) => db.runExclusive(() => run(text, params, prepared)) };
+  return {
+    query: (text, params, prepared) => internals._runExclusiveTransaction(() => internals.runExclusive(() => run(text, params, prepared, false))),
+    queryInTx: (text, params, prepared) => internals.runExclusive(() => run(text, params, prepared, true)),
+  };
 }
 
 function toResult(messages: readonly Message[], parsers: Record<number, Parser>): PgliteQueryResult {
