@@ -52,7 +52,7 @@ export interface ImportBenchResult {
   existing: number;
 }
 
-export async function benchImport(db: Database, engine: 'pglite' | 'postgres', databaseUrl: string | undefined, n: number): Promise<ImportBenchResult> {
+export async function benchImport(db: Database, n: number): Promise<ImportBenchResult> {
   const { csv, columns } = generateCsv(n);
   const bytes = Buffer.from(csv, 'utf8');
   // The ceiling first, on the same engine and through the same COPY as the import's staging
