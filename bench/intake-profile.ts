@@ -27,6 +27,8 @@ const arg = (name: string, d: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : d;
 };
+/** A bare switch (`--explain`, `--background`): present or not, it takes no value. */
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const N = Number(arg('n', '400'));
 const C = Number(arg('c', '32'));
 
@@ -84,7 +86,7 @@ async function main() {
   const cats = (await db.query<{ code: string }>(`SELECT code FROM case_category WHERE level = 2 AND active AND code NOT LIKE 'import.%' ORDER BY code`)).rows.map((r) => r.code);
   const keys = await createBenchApiKeys(db, 64);
   timeQueries(pg.Client.prototype as never);
-  if (d.engine !== 'postgres') {
+  if (d.engine === 'pglite') {
     // PGlite's statements run through db.ts's handles (platform/pglite-query.ts), not through a
     // client class of its own: time them there, on the database and on every transaction handle.
     timeQueries(db as never);
@@ -100,7 +102,7 @@ async function main() {
   const app = await buildApp({ db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }, { secret: 'profile-secret-0123456789abcdef0123456789' }), logger: false });
   await app.ready();
   const stops: Array<() => Promise<void>> = [];
-  if (arg('background', '')) {
+  if (flag('background')) {
     // As src/server.ts starts them.
     const deps = { db, config: loadConfig({ ...process.env, LOG_LEVEL: 'silent' }, { secret: 'profile-secret-0123456789abcdef0123456789' }), now: () => new Date() };
     const log = (m: string, e?: unknown) => console.error(m, e);
@@ -171,7 +173,7 @@ async function main() {
     );
     for (const p of ps.rows) console.log(`prepared: generic ${p.generic_plans}, custom ${p.custom_plans}  ${p.statement.replace(/\s+/g, ' ')}`);
   }
-  if (arg('explain', '') && slowest) {
+  if (flag('explain') && slowest) {
     // The intake statement once more, under EXPLAIN ANALYZE, rolled back.
     const st = slowest as { text: string; params: unknown[] };
     await db.tx(async (t) => {
