@@ -52,9 +52,8 @@ export async function benchIntake(d: DemoDb, quick: boolean): Promise<IntakeResu
       }
     };
     const load = await intakeLoad(child.url, points, keys, categories, post);
-    const run = load.run;
-    await run(quick ? 2 : 5);
-    const r = await run(quick ? 6 : 20);
+    await load.run(quick ? 2 : 5);
+    const r = await load.run(quick ? 6 : 20);
     const codes: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.statusCodeStats ?? {})) codes[k] = (v as { count: number }).count;
     const accepted = codes['201'] ?? 0;

@@ -85,7 +85,18 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
  * (pglite-query.ts).
  */
 export const PREPARED = '/*prepared*/';
-const preparedName = (text: string) => `gz_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+const preparedNames = new Map<string, string>();
+/** The name a PREPARED statement is prepared under, on either engine (remembered: it is hashed once). */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    // The statements marked PREPARED are a handful of shapes; the bound only guards a misuse.
+    if (preparedNames.size >= 1000) preparedNames.clear();
+    name = `gz_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
 
 async function openPg(url: string, max: number, statementTimeoutMs: number): Promise<Database> {
   const pool = new pg.Pool({
@@ -232,7 +243,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   // other callers' (pglite-query.ts keeps them; tested in pglite-query.test.ts).
   type Q = { exec: (s: string) => Promise<unknown> };
   // Statements go through pglite-query.ts (one call into the engine each); exec keeps PGlite's.
-  const statements = pgliteStatements(db);
+  const statements = pgliteStatements(db, preparedName);
   const wrap = (c: Q, inTx: boolean): Sql => ({
     async query<R>(text: string, params?: readonly unknown[]) {
       const run = inTx ? statements.queryInTx : statements.query;

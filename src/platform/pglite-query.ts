@@ -11,7 +11,6 @@
  * Measured (docs/performance.md, "Intake on the embedded engine"): a one-row SELECT costs 0.03 ms
  * this way against 0.28 ms through `query()`.
  */
-import crypto from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
@@ -50,7 +49,7 @@ export interface PgliteStatements {
 
 const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
 
-export function pgliteStatements(db: PGlite): PgliteStatements {
+export function pgliteStatements(db: PGlite, nameOf: (text: string) => string): PgliteStatements {
   const internals = db as unknown as PgliteInternals;
   if (typeof internals._runExclusiveTransaction !== 'function' || typeof internals.runExclusive !== 'function' || !internals.parsers) {
     throw new Error('this PGlite version lacks the query internals gongzhi uses (platform/pglite-query.ts): check the pinned version');
@@ -63,7 +62,7 @@ export function pgliteStatements(db: PGlite): PgliteStatements {
     const parts: Buffer[] = [];
     let parsing: string | undefined;
     if (prepared && name === undefined) {
-      parsing = `gz_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      parsing = nameOf(text);
       // A first run that parsed but then failed (a bad value, a constraint) left the name behind
       // without it being remembered here: close it first (closing no statement is no error).
       parts.push(serialize.close({ type: 'S', name: parsing }), serialize.parse({ name: parsing, text }));
